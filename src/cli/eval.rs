@@ -1,0 +1,276 @@
+//! `ekm-check eval`: decide one request from flags, or a batch of JSON Lines.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::exit;
+use crate::error::{Error, Result};
+use crate::eval::request::{ErrorOut, RequestDoc};
+use crate::eval::{CallerSide, Context, PolicySet, Request, evaluate};
+use crate::input;
+use crate::json;
+use crate::policy::principal::Principal;
+use crate::policy::{Level, Policy, PolicyKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalFormat {
+    /// A readable explanation
+    Text,
+    /// One JSON decision object
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  ekm-check eval --principal arn:aws:sts::111122223333:assumed-role/openai-ekm/OpenAI-EKM-Service \\
+      --action kms:Encrypt --resource arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab \\
+      --identity-policy permissions.json --resource-policy key-policy.json --unknown aws:SourceIp
+  ekm-check eval --batch requests.jsonl > decisions.jsonl
+
+Exit codes: 0 allowed (batch: every line decided), 1 denied or undecided, 2 unreadable input
+(batch: at least one line could not be read; every other line is still answered).")]
+pub struct EvalArgs {
+    /// The caller: a role, user or assumed-role session ARN, an account id, a service principal
+    #[arg(long, required_unless_present = "batch")]
+    pub principal: Option<String>,
+    /// The action, e.g. kms:Encrypt or sts:AssumeRole
+    #[arg(long, required_unless_present = "batch")]
+    pub action: Option<String>,
+    /// The resource ARN (the key ARN for KMS, the role ARN for sts:AssumeRole)
+    #[arg(long, required_unless_present = "batch")]
+    pub resource: Option<String>,
+    /// An identity policy of the caller (repeatable)
+    #[arg(long = "identity-policy", value_name = "FILE")]
+    pub identity_policy: Vec<PathBuf>,
+    /// The resource's policy: the key policy for kms:*, the trust policy for sts:AssumeRole
+    #[arg(long = "resource-policy", value_name = "FILE")]
+    pub resource_policy: Option<PathBuf>,
+    /// The caller's permissions boundary
+    #[arg(long, value_name = "FILE")]
+    pub boundary: Vec<PathBuf>,
+    /// One organization level of SCPs, root first (repeatable; comma-separate files of one level)
+    #[arg(long, value_name = "FILE[,FILE…]")]
+    pub scp: Vec<String>,
+    /// A context key and value, e.g. sts:ExternalId=org-… (repeat a key for a multi-valued key)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// A context key whose value is not known (a trailing * makes it a prefix); the answer may
+    /// then be "depends"
+    #[arg(long, value_name = "KEY")]
+    pub unknown: Vec<String>,
+    /// Treat the caller's own identity policies as allowing (its account is not yours to read)
+    #[arg(long)]
+    pub assume_caller_allowed: bool,
+    /// Decide every request of a JSON Lines file (`-` for standard input), one decision a line
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["principal", "action", "resource", "identity_policy", "resource_policy", "boundary", "scp", "context", "assume_caller_allowed"])]
+    pub batch: Option<PathBuf>,
+    /// Output format for a single request
+    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
+}
+
+pub fn run(a: &EvalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    if let Some(batch) = &a.batch {
+        return run_batch(batch, &a.unknown, out, err);
+    }
+    let principal_s = a.principal.as_deref().unwrap_or_default();
+    let principal =
+        Principal::parse(principal_s).map_err(|e| Error::Usage(format!("--principal: {e}")))?;
+    let action = a.action.as_deref().unwrap_or_default();
+    let resource = a.resource.as_deref().unwrap_or_default();
+    let mut ctx = Context::default();
+    let mut multi: Vec<(String, Vec<String>)> = Vec::new();
+    for kv in &a.context {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| Error::Usage(format!("--context {kv}: expected KEY=VALUE")))?;
+        match multi.iter_mut().find(|(mk, _)| mk.eq_ignore_ascii_case(k)) {
+            Some((_, vs)) => vs.push(v.to_string()),
+            None => multi.push((k.to_string(), vec![v.to_string()])),
+        }
+    }
+    for (k, vs) in multi {
+        ctx.set(&k, vs);
+    }
+    for u in &a.unknown {
+        ctx.mark_unknown(u);
+    }
+    let load = |p: &PathBuf, kind: PolicyKind, err: &mut dyn Write| -> Result<Policy> {
+        let policy = input::read_policy(p, kind)?;
+        for d in &policy.diagnostics {
+            let level = match d.level {
+                Level::Error => "error",
+                Level::Warning => "warning",
+            };
+            writeln!(err, "{level}: {}: {d}", p.display())?;
+        }
+        if policy.has_errors() {
+            return Err(Error::Input {
+                path: p.display().to_string(),
+                message: "not a valid policy document (see above)".into(),
+            });
+        }
+        Ok(policy)
+    };
+    let identity = a
+        .identity_policy
+        .iter()
+        .map(|p| load(p, PolicyKind::Identity, err))
+        .collect::<Result<Vec<_>>>()?;
+    let kind = if action.to_ascii_lowercase().starts_with("sts:assumerole") {
+        PolicyKind::Trust
+    } else {
+        PolicyKind::Resource
+    };
+    let resource_policy = a
+        .resource_policy
+        .as_ref()
+        .map(|p| load(p, kind, err))
+        .transpose()?;
+    if a.boundary.len() > 1 {
+        return Err(Error::Usage(
+            "--boundary: a principal has at most one permissions boundary".into(),
+        ));
+    }
+    let boundaries = a
+        .boundary
+        .iter()
+        .map(|p| load(p, PolicyKind::Boundary, err))
+        .collect::<Result<Vec<_>>>()?;
+    let mut scps = Vec::new();
+    for level in &a.scp {
+        let docs = level
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|p| load(&PathBuf::from(p), PolicyKind::Scp, err))
+            .collect::<Result<Vec<_>>>()?;
+        scps.push(docs);
+    }
+    let req = Request::new(principal, action, resource, ctx);
+    let set = PolicySet {
+        identity: identity.iter().collect(),
+        resource: resource_policy.as_ref(),
+        boundaries: boundaries.iter().collect(),
+        scps: scps.iter().map(|l| l.iter().collect()).collect(),
+        caller: if a.assume_caller_allowed {
+            CallerSide::AssumedAllowed
+        } else {
+            CallerSide::Policies
+        },
+    };
+    let ev = evaluate(&req, &set);
+    let lines = ev.explain(&req);
+    match a.format {
+        EvalFormat::Json => {
+            let v = serde_json::json!({
+                "decision": ev.decision_str(),
+                "depends_on": ev.depends_on,
+                "explanation": lines,
+            });
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            )?;
+        }
+        EvalFormat::Text => {
+            writeln!(
+                out,
+                "{} {} on {} by {}",
+                ev.decision_str(),
+                req.action,
+                req.resource,
+                req.principal
+            )?;
+            for l in lines {
+                writeln!(out, "  {l}")?;
+            }
+        }
+    }
+    Ok(if ev.decision == Some(crate::eval::Decision::Allowed) {
+        exit::OK
+    } else {
+        exit::FAIL
+    })
+}
+
+fn run_batch(
+    path: &PathBuf,
+    unknown: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8> {
+    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin().lock()))
+    } else {
+        if std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false) {
+            return Err(Error::Input {
+                path: path.display().to_string(),
+                message: "is a directory, not a file".into(),
+            });
+        }
+        let f = std::fs::File::open(path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Box::new(std::io::BufReader::with_capacity(1 << 16, f))
+    };
+    let mut failed = 0usize;
+    let mut buf = Vec::with_capacity(4096);
+    let mut reader = reader;
+    let mut lineno = 0usize;
+    loop {
+        buf.clear();
+        let n = std::io::Read::take(&mut reader, input::MAX_INPUT_BYTES + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+        if n == 0 {
+            break;
+        }
+        lineno += 1;
+        if buf.len() as u64 > input::MAX_INPUT_BYTES {
+            return Err(Error::Input {
+                path: path.display().to_string(),
+                message: format!("line {lineno} is longer than the input limit"),
+            });
+        }
+        if buf.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let result = json::parse_bytes(&buf)
+            .map_err(|e| (serde_json::Value::Null, format!("line {lineno}: {e}")))
+            .and_then(|node| {
+                RequestDoc::from_node(&node, unknown)
+                    .map_err(|e| (e.id, format!("line {lineno}: {}", e.message)))
+            });
+        match result {
+            Ok(doc) => {
+                serde_json::to_writer(&mut *out, &doc.decision())
+                    .map_err(|e| Error::Write(e.into()))?;
+            }
+            Err((id, message)) => {
+                failed += 1;
+                serde_json::to_writer(
+                    &mut *out,
+                    &ErrorOut {
+                        id: &id,
+                        error: &message,
+                    },
+                )
+                .map_err(|e| Error::Write(e.into()))?;
+            }
+        }
+        out.write_all(b"\n")?;
+    }
+    if failed > 0 {
+        writeln!(err, "error: {failed} of {lineno} lines could not be read")?;
+        return Ok(exit::ERROR);
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,25 @@
+//! The library's error type: everything that ends a command with exit code 2.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read at all.
+    #[error("{path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file was read but is not what it should be (JSON syntax, size, format).
+    #[error("{path}: {message}")]
+    Input { path: String, message: String },
+    /// The command line does not make sense.
+    #[error("{0}")]
+    Usage(String),
+    /// Writing the output failed (e.g. a closed pipe).
+    #[error("writing output: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

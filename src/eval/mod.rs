@@ -1,0 +1,672 @@
+//! The evaluator: would AWS allow this request, given these policies?
+//!
+//! It follows AWS's policy evaluation logic: an explicit Deny anywhere wins; SCPs and a permissions
+//! boundary must allow; and whether identity policies, the resource policy, or both are needed
+//! depends on the service and on whether the call crosses accounts. KMS key policies gate IAM: an
+//! identity policy counts only when the key policy delegates to the account. A role's trust
+//! policy must name the caller for `sts:AssumeRole`, even in the same account.
+//!
+//! Conditions on context keys marked unknown are undecided, and the result is then "depends on"
+//! those keys (Kleene three-valued logic), so that a rule never claims more than it knows.
+
+pub mod context;
+pub mod request;
+pub mod tri;
+
+use std::fmt::Write as _;
+
+use crate::policy::pattern::arn_parts;
+use crate::policy::principal::{Principal, PrincipalMatch};
+use crate::policy::{Effect, Policy, Statement};
+pub use context::{Context, Lookup};
+pub use tri::Tri;
+
+/// A request to decide.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub principal: Principal,
+    pub action: String,
+    action_lc: String,
+    pub resource: String,
+    pub context: Context,
+}
+
+impl Request {
+    /// Build a request and derive the context keys AWS sets from the request itself
+    /// (`aws:PrincipalArn`, `aws:PrincipalAccount`, and `kms:CallerAccount` for KMS actions),
+    /// unless the context already gives them or marks them unknown.
+    pub fn new(
+        principal: Principal,
+        action: &str,
+        resource: &str,
+        mut context: Context,
+    ) -> Request {
+        if let Some(arn) = principal.principal_arn() {
+            context.set_default("aws:PrincipalArn", arn);
+        }
+        if let Some(acct) = principal.account() {
+            context.set_default("aws:PrincipalAccount", acct.to_string());
+            if action.to_ascii_lowercase().starts_with("kms:") {
+                context.set_default("kms:CallerAccount", acct.to_string());
+            }
+        }
+        Request {
+            principal,
+            action: action.to_string(),
+            action_lc: action.to_ascii_lowercase(),
+            resource: resource.to_string(),
+            context,
+        }
+    }
+
+    pub fn action_lc(&self) -> &str {
+        &self.action_lc
+    }
+
+    /// The account in the resource ARN, if it has one.
+    pub fn resource_account(&self) -> Option<&str> {
+        arn_parts(&self.resource)
+            .map(|p| p[4])
+            .filter(|a| !a.is_empty())
+    }
+
+    pub fn is_cross_account(&self) -> bool {
+        match (self.principal.account(), self.resource_account()) {
+            (Some(p), Some(r)) => p != r,
+            (None, Some(_)) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Whose identity policies decide the caller's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallerSide {
+    /// The given identity policies (an empty list allows nothing).
+    Policies,
+    /// The caller's own account is outside this check (OpenAI's principal): assume it allows.
+    AssumedAllowed,
+}
+
+/// The documents that apply to a request.
+#[derive(Debug, Clone)]
+pub struct PolicySet<'a> {
+    pub identity: Vec<&'a Policy>,
+    /// The key policy for KMS, the trust policy for `sts:AssumeRole*`, else the resource's policy.
+    pub resource: Option<&'a Policy>,
+    /// At most one in AWS; a list for symmetry with the contract.
+    pub boundaries: Vec<&'a Policy>,
+    /// Organization levels from the root down to the account; each level a list of documents.
+    pub scps: Vec<Vec<&'a Policy>>,
+    pub caller: CallerSide,
+}
+
+impl<'a> PolicySet<'a> {
+    pub fn new() -> Self {
+        PolicySet {
+            identity: Vec::new(),
+            resource: None,
+            boundaries: Vec::new(),
+            scps: Vec::new(),
+            caller: CallerSide::Policies,
+        }
+    }
+}
+
+impl Default for PolicySet<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Which layer a statement belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Identity,
+    Resource,
+    Boundary,
+    Scp { level: usize },
+}
+
+/// Why a statement did not apply, or that it did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    Applies,
+    PrincipalNotMatched,
+    ActionNotMatched,
+    ResourceNotMatched,
+    /// Resource depends on a policy variable whose key is unknown.
+    ResourceUndecided,
+    /// This condition (index into the statement's conditions) is false.
+    ConditionFalse(usize),
+    /// These conditions are undecided (unknown keys or unknown operators); the rest hold.
+    ConditionsUndecided(Vec<usize>),
+}
+
+/// The outcome of one statement.
+#[derive(Debug, Clone)]
+pub struct StatementResult<'a> {
+    pub layer: Layer,
+    pub policy: &'a Policy,
+    pub statement: &'a Statement,
+    pub applies: Tri,
+    pub reason: Reason,
+    pub principal_match: Option<PrincipalMatch>,
+}
+
+/// The three decisions of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allowed,
+    ExplicitDeny,
+    ImplicitDeny,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allowed => "allowed",
+            Decision::ExplicitDeny => "explicit_deny",
+            Decision::ImplicitDeny => "implicit_deny",
+        }
+    }
+}
+
+/// The answer, with everything needed to explain it.
+#[derive(Debug, Clone)]
+pub struct Evaluation<'a> {
+    /// `True`: allowed; `False`: denied; `Unknown`: depends on `depends_on`.
+    pub allowed: Tri,
+    /// Is there an explicit deny (`Unknown`: one hinges on an unknown key)?
+    pub denied: Tri,
+    /// `None` when the answer depends on unknown context.
+    pub decision: Option<Decision>,
+    /// Context keys (as written in the policies) the answer hinges on.
+    pub depends_on: Vec<String>,
+    pub statements: Vec<StatementResult<'a>>,
+    /// How the layers combined, one line each.
+    pub summary: Vec<String>,
+    pub cross_account: bool,
+}
+
+struct Acc {
+    deny: Tri,
+    identity: Tri,
+    res_exact: Tri,
+    res_role: Tri,
+    res_account: Tri,
+    boundary: Tri,
+    scp_levels: Vec<Tri>,
+}
+
+/// Decide `req` against `set`.
+pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
+    let mut statements = Vec::with_capacity(16);
+    let mut acc = Acc {
+        deny: Tri::False,
+        identity: Tri::False,
+        res_exact: Tri::False,
+        res_role: Tri::False,
+        res_account: Tri::False,
+        boundary: if set.boundaries.is_empty() {
+            Tri::True
+        } else {
+            Tri::False
+        },
+        scp_levels: vec![Tri::False; set.scps.len()],
+    };
+    for p in &set.identity {
+        run_policy(req, p, Layer::Identity, &mut acc, &mut statements);
+    }
+    if let Some(p) = set.resource {
+        run_policy(req, p, Layer::Resource, &mut acc, &mut statements);
+    }
+    for p in &set.boundaries {
+        run_policy(req, p, Layer::Boundary, &mut acc, &mut statements);
+    }
+    for (level, docs) in set.scps.iter().enumerate() {
+        for p in docs {
+            run_policy(req, p, Layer::Scp { level }, &mut acc, &mut statements);
+        }
+    }
+
+    let mut summary = Vec::new();
+    let cross = req.is_cross_account();
+    let identity = match set.caller {
+        CallerSide::Policies => acc.identity,
+        CallerSide::AssumedAllowed => Tri::True,
+    };
+    let boundary = acc.boundary;
+    let scp = Tri::all(acc.scp_levels.iter().copied());
+    let action = req.action_lc();
+    let (service_label, needs_resource_policy) = if action.starts_with("kms:") {
+        ("key policy", true)
+    } else if action.starts_with("sts:assumerole") {
+        ("trust policy", true)
+    } else {
+        ("resource policy", false)
+    };
+    let any_resource = acc.res_exact | acc.res_role | acc.res_account;
+    let direct = acc.res_exact | (acc.res_role & boundary);
+    let allow = if needs_resource_policy && set.resource.is_none() {
+        summary.push(format!(
+            "no {service_label} was given: {} requires one to allow the request",
+            if service_label == "key policy" {
+                "KMS"
+            } else {
+                "sts:AssumeRole"
+            }
+        ));
+        Tri::False
+    } else if cross {
+        any_resource & identity & boundary
+    } else if needs_resource_policy {
+        direct | (acc.res_account & identity & boundary)
+    } else {
+        direct | (identity & boundary)
+    };
+    let allowed = !acc.deny & scp & allow;
+
+    // Explain the combination.
+    if acc.deny != Tri::False {
+        summary.push(format!(
+            "an explicit Deny {}",
+            if acc.deny.is_true() {
+                "applies: it overrides every Allow"
+            } else {
+                "may apply, depending on unknown context"
+            }
+        ));
+    }
+    if !set.scps.is_empty() {
+        summary.push(format!(
+            "service control policies: {}",
+            tri_word(scp, "every level allows", "a level does not allow")
+        ));
+    }
+    if !set.boundaries.is_empty() {
+        summary.push(format!(
+            "permissions boundary: {}",
+            tri_word(
+                boundary,
+                "allows",
+                "does not allow (it caps identity policies and grants to the role ARN)"
+            )
+        ));
+    }
+    match set.caller {
+        CallerSide::Policies => summary.push(format!(
+            "identity policies: {}",
+            tri_word(acc.identity, "allow", "do not allow")
+        )),
+        CallerSide::AssumedAllowed => summary.push(
+            "identity policies: the caller's own account is outside this check; assumed to allow"
+                .into(),
+        ),
+    }
+    if set.resource.is_some() {
+        let how = if acc.res_exact.is_true() || acc.res_role.is_true() {
+            "allows the principal directly".to_string()
+        } else if acc.res_account.is_true() {
+            "delegates to the principal's account (identity policies must allow too)".to_string()
+        } else if any_resource == Tri::Unknown {
+            "may allow, depending on unknown context".to_string()
+        } else {
+            "does not allow the principal or its account".to_string()
+        };
+        summary.push(format!("{service_label}: {how}"));
+    }
+    if cross {
+        summary.push(format!(
+            "cross-account request: the {service_label} and the caller's identity policies must both allow"
+        ));
+    } else if needs_resource_policy {
+        summary.push(format!(
+            "same account: the {service_label} must allow the principal directly, or delegate to the account and identity policies allow"
+        ));
+    }
+
+    let decision = if acc.deny.is_true() {
+        Some(Decision::ExplicitDeny)
+    } else {
+        match allowed {
+            Tri::True => Some(Decision::Allowed),
+            Tri::False => Some(Decision::ImplicitDeny),
+            Tri::Unknown => None,
+        }
+    };
+    let mut depends_on: Vec<String> = Vec::new();
+    if decision.is_none() {
+        for r in &statements {
+            if r.applies != Tri::Unknown {
+                continue;
+            }
+            match &r.reason {
+                Reason::ConditionsUndecided(idx) => {
+                    for &i in idx {
+                        let c = &r.statement.conditions[i];
+                        let name = if c.operator.is_none() {
+                            format!("{} (unsupported operator)", c.operator_name)
+                        } else {
+                            c.key.clone()
+                        };
+                        if !depends_on.iter().any(|d| d.eq_ignore_ascii_case(&name)) {
+                            depends_on.push(name);
+                        }
+                    }
+                }
+                Reason::ResourceUndecided => {
+                    if let Some(m) = &r.statement.resource {
+                        for p in &m.patterns {
+                            for v in p.vars() {
+                                if !depends_on.iter().any(|d| d.eq_ignore_ascii_case(v)) {
+                                    depends_on.push(v.to_string());
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Evaluation {
+        allowed,
+        denied: acc.deny,
+        decision,
+        depends_on,
+        statements,
+        summary,
+        cross_account: cross,
+    }
+}
+
+fn tri_word(t: Tri, yes: &str, no: &str) -> String {
+    match t {
+        Tri::True => yes.to_string(),
+        Tri::False => no.to_string(),
+        Tri::Unknown => format!("{yes} only if unknown context permits"),
+    }
+}
+
+fn run_policy<'a>(
+    req: &Request,
+    policy: &'a Policy,
+    layer: Layer,
+    acc: &mut Acc,
+    out: &mut Vec<StatementResult<'a>>,
+) {
+    for st in &policy.statements {
+        let (applies, reason, pm) = eval_statement(req, st, layer);
+        if applies != Tri::False {
+            match (st.effect, layer) {
+                (Effect::Deny, _) => acc.deny = acc.deny | applies,
+                (Effect::Allow, Layer::Identity) => acc.identity = acc.identity | applies,
+                (Effect::Allow, Layer::Boundary) => acc.boundary = acc.boundary | applies,
+                (Effect::Allow, Layer::Scp { level }) => {
+                    acc.scp_levels[level] = acc.scp_levels[level] | applies
+                }
+                (Effect::Allow, Layer::Resource) => match pm {
+                    Some(PrincipalMatch::Exact) => acc.res_exact = acc.res_exact | applies,
+                    Some(PrincipalMatch::Role) => acc.res_role = acc.res_role | applies,
+                    Some(PrincipalMatch::Account) => acc.res_account = acc.res_account | applies,
+                    None => {}
+                },
+            }
+        }
+        out.push(StatementResult {
+            layer,
+            policy,
+            statement: st,
+            applies,
+            reason,
+            principal_match: pm,
+        });
+    }
+}
+
+/// Does one statement apply to the request?
+pub fn eval_statement(
+    req: &Request,
+    st: &Statement,
+    layer: Layer,
+) -> (Tri, Reason, Option<PrincipalMatch>) {
+    let mut pm = None;
+    if layer == Layer::Resource {
+        let Some(pr) = &st.principal else {
+            return (Tri::False, Reason::PrincipalNotMatched, None);
+        };
+        if pr.negated {
+            let entity = pr
+                .entries
+                .iter()
+                .any(|e| e.pattern.lists_entity(&req.principal));
+            let account = pr
+                .entries
+                .iter()
+                .any(|e| e.pattern.lists_account(&req.principal))
+                || matches!(
+                    req.principal,
+                    Principal::Root { .. } | Principal::Anonymous | Principal::Service(_)
+                );
+            if entity && account {
+                return (Tri::False, Reason::PrincipalNotMatched, None);
+            }
+            pm = Some(PrincipalMatch::Exact);
+        } else {
+            pm = pr
+                .entries
+                .iter()
+                .filter_map(|e| e.pattern.matches(&req.principal))
+                .max();
+            if pm.is_none() {
+                return (Tri::False, Reason::PrincipalNotMatched, None);
+            }
+        }
+    }
+    let action_hit = st
+        .action
+        .patterns
+        .iter()
+        .any(|p| p.matches(req.action_lc(), &req.context).is_true());
+    if action_hit == st.action.negated {
+        return (Tri::False, Reason::ActionNotMatched, pm);
+    }
+    let mut resource_ok = Tri::True;
+    if let Some(r) = &st.resource {
+        let hit = Tri::any(
+            r.patterns
+                .iter()
+                .map(|p| p.matches_arn(&req.resource, &req.context)),
+        );
+        resource_ok = if r.negated { !hit } else { hit };
+        if resource_ok == Tri::False {
+            return (Tri::False, Reason::ResourceNotMatched, pm);
+        }
+    }
+    let mut undecided: Vec<usize> = Vec::new();
+    for (i, c) in st.conditions.iter().enumerate() {
+        match c.eval(&req.context) {
+            Tri::True => {}
+            Tri::False => return (Tri::False, Reason::ConditionFalse(i), pm),
+            Tri::Unknown => undecided.push(i),
+        }
+    }
+    if !undecided.is_empty() {
+        return (Tri::Unknown, Reason::ConditionsUndecided(undecided), pm);
+    }
+    if resource_ok == Tri::Unknown {
+        return (Tri::Unknown, Reason::ResourceUndecided, pm);
+    }
+    (Tri::True, Reason::Applies, pm)
+}
+
+impl Evaluation<'_> {
+    /// "allowed", "explicit_deny", "implicit_deny" or "depends".
+    pub fn decision_str(&self) -> &'static str {
+        match self.decision {
+            Some(d) => d.as_str(),
+            None => "depends",
+        }
+    }
+
+    /// The statements that decided the answer: Denies that apply (or may), else the Allows that do.
+    pub fn deciding(&self) -> impl Iterator<Item = &StatementResult<'_>> {
+        let deny = self.denied != Tri::False;
+        self.statements.iter().filter(move |r| {
+            r.applies != Tri::False
+                && (if deny {
+                    r.statement.effect == Effect::Deny
+                } else {
+                    true
+                })
+        })
+    }
+
+    /// A human explanation: the statements that apply, why the others do not, and the combination.
+    pub fn explain(&self, req: &Request) -> Vec<String> {
+        let mut lines = Vec::new();
+        for r in &self.statements {
+            lines.push(describe(r, req));
+        }
+        lines.extend(self.summary.iter().cloned());
+        if !self.depends_on.is_empty() {
+            lines.push(format!(
+                "the answer depends on: {}",
+                self.depends_on.join(", ")
+            ));
+        }
+        lines
+    }
+}
+
+/// `identity policy "file.json" statement "Sid" (/Statement/0, line 4)`
+pub fn locate(policy: &Policy, st: &Statement) -> String {
+    let mut s = format!("{} {} {}", noun(policy), quote(&policy.source), st.label());
+    let _ = write!(s, " ({}", st.pointer);
+    if st.pos.line > 0 {
+        let _ = write!(s, ", line {}", st.pos.line);
+    }
+    s.push(')');
+    s
+}
+
+/// "key policy" for a resource policy of a KMS key, else the kind's noun.
+fn noun(policy: &Policy) -> &'static str {
+    let kms = policy.statements.iter().any(|s| {
+        s.action
+            .raw
+            .iter()
+            .any(|a| a.to_ascii_lowercase().starts_with("kms:"))
+    });
+    if policy.kind == crate::policy::PolicyKind::Resource && kms {
+        "key policy"
+    } else {
+        policy.kind.noun()
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{s}\"")
+}
+
+fn describe(r: &StatementResult<'_>, req: &Request) -> String {
+    let st = r.statement;
+    let at = locate(r.policy, st);
+    let verb = match st.effect {
+        Effect::Allow => "allows",
+        Effect::Deny => "denies",
+    };
+    match &r.reason {
+        Reason::Applies => {
+            let how = match r.principal_match {
+                Some(PrincipalMatch::Account) => " (via the principal's account)",
+                Some(PrincipalMatch::Role) => " (names the role)",
+                Some(PrincipalMatch::Exact) => " (names the principal)",
+                None => "",
+            };
+            format!(
+                "{}: {at} {verb} {}{how}",
+                st.effect.to_string().to_uppercase(),
+                req.action
+            )
+        }
+        Reason::PrincipalNotMatched => {
+            let names: Vec<&str> = st
+                .principal
+                .as_ref()
+                .map(|p| p.entries.iter().map(|e| e.raw.as_str()).collect())
+                .unwrap_or_default();
+            let neg = st.principal.as_ref().is_some_and(|p| p.negated);
+            format!(
+                "no match: {at}: {} {} [{}]",
+                req.principal,
+                if neg {
+                    "is excluded by NotPrincipal"
+                } else {
+                    "is not among the principals"
+                },
+                names.join(", ")
+            )
+        }
+        Reason::ActionNotMatched => format!(
+            "no match: {at}: {} is {}in {}[{}]",
+            req.action,
+            if st.action.negated { "" } else { "not " },
+            if st.action.negated { "NotAction " } else { "" },
+            st.action.raw.join(", ")
+        ),
+        Reason::ResourceNotMatched => {
+            let m = st.resource.as_ref();
+            let neg = m.is_some_and(|m| m.negated);
+            format!(
+                "no match: {at}: {} is {}in {}[{}]",
+                req.resource,
+                if neg { "" } else { "not " },
+                if neg { "NotResource " } else { "" },
+                m.map(|m| m.raw.join(", ")).unwrap_or_default()
+            )
+        }
+        Reason::ResourceUndecided => format!(
+            "undecided: {at} {verb} {} only if its Resource variables resolve to {}",
+            req.action, req.resource
+        ),
+        Reason::ConditionFalse(i) => {
+            let c = &st.conditions[*i];
+            format!(
+                "no match: {at}: condition {} {} {:?} is false ({})",
+                c.operator_name,
+                c.key,
+                c.raw_values,
+                context_value(&req.context, &c.key_lc)
+            )
+        }
+        Reason::ConditionsUndecided(idx) => {
+            let parts: Vec<String> = idx
+                .iter()
+                .map(|&i| {
+                    let c = &st.conditions[i];
+                    if c.operator.is_none() {
+                        format!("{} is not an operator IAM knows", c.operator_name)
+                    } else {
+                        format!("{} {} {:?}", c.operator_name, c.key, c.raw_values)
+                    }
+                })
+                .collect();
+            format!(
+                "undecided: {at} {verb} {} only if {} (value not known)",
+                req.action,
+                parts.join(" and ")
+            )
+        }
+    }
+}
+
+fn context_value(ctx: &Context, key_lc: &str) -> String {
+    match ctx.lookup(key_lc) {
+        Lookup::Present(v) if v.len() == 1 => format!("the request has {:?}", v[0]),
+        Lookup::Present(v) => format!("the request has {v:?}"),
+        Lookup::Absent => "the key is absent from the request".into(),
+        Lookup::Unknown => "the value is not known".into(),
+    }
+}

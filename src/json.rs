@@ -1,0 +1,749 @@
+//! A small JSON reader that keeps the source position of every value.
+//!
+//! serde_json is the right tool for JSON that is only data, but policy documents are read by people:
+//! findings must point at the line of a statement, and a broken document deserves a hint for the
+//! mistake people really make (a trailing comma, an unquoted `<YOUR_KMS_ARN>`, typographic quotes,
+//! comments). This reader is strict RFC 8259 JSON, keeps object members in order (duplicates
+//! included, so that the policy layer can report them), and bounds nesting depth.
+
+use std::fmt;
+
+/// Deepest nesting accepted. IAM documents are at most five levels deep; snapshots about ten.
+pub const MAX_DEPTH: usize = 128;
+
+/// A position in the source text: 1-based line and column (in characters), and the byte offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+    pub offset: usize,
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.col)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    /// The number as written; IAM compares numbers as text or parses them per operator.
+    Number(String),
+    String(String),
+    Array(Vec<Node>),
+    Object(Vec<Member>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub key: String,
+    pub key_pos: Pos,
+    pub value: Node,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub pos: Pos,
+}
+
+impl Node {
+    pub fn type_name(&self) -> &'static str {
+        match self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn members(&self) -> Option<&[Member]> {
+        match &self.value {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The last member named `key` (exact match), as serde_json would keep it.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.members()?
+            .iter()
+            .rev()
+            .find(|m| m.key == key)
+            .map(|m| &m.value)
+    }
+
+    /// Convert into a serde_json value (later duplicate keys win, as in serde_json).
+    pub fn to_serde(&self) -> serde_json::Value {
+        match &self.value {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => serde_json::from_str::<serde_json::Number>(n)
+                .map(serde_json::Value::Number)
+                .unwrap_or_else(|_| serde_json::Value::String(n.clone())),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::Array(a) => serde_json::Value::Array(a.iter().map(Node::to_serde).collect()),
+            Value::Object(m) => {
+                let mut map = serde_json::Map::new();
+                for member in m {
+                    map.insert(member.key.clone(), member.value.to_serde());
+                }
+                serde_json::Value::Object(map)
+            }
+        }
+    }
+
+    /// Build a node tree (all positions zero) from a serde_json value.
+    pub fn from_serde(v: &serde_json::Value) -> Node {
+        let value = match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Number(n.to_string()),
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(a) => Value::Array(a.iter().map(Node::from_serde).collect()),
+            serde_json::Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| Member {
+                        key: k.clone(),
+                        key_pos: Pos::default(),
+                        value: Node::from_serde(v),
+                    })
+                    .collect(),
+            ),
+        };
+        Node {
+            value,
+            pos: Pos::default(),
+        }
+    }
+}
+
+/// A syntax error, with where it is and, when we recognise the mistake, how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub pos: Pos,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.pos.line, self.pos.col, self.message
+        )?;
+        if let Some(h) = &self.hint {
+            write!(f, " (hint: {h})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parse a byte buffer: checks UTF-8 (reporting where it breaks) and skips a UTF-8 BOM.
+pub fn parse_bytes(bytes: &[u8]) -> Result<Node, SyntaxError> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => parse(s),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            // Safe: the prefix is valid UTF-8 by construction.
+            let text = std::str::from_utf8(good).unwrap_or_default();
+            let pos = position_of(text, text.len());
+            Err(SyntaxError {
+                pos,
+                message: "the file is not valid UTF-8 text".into(),
+                hint: Some("save the document as UTF-8; is this a binary file?".into()),
+            })
+        }
+    }
+}
+
+/// Parse a complete JSON document.
+pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let skipped = text.len() - body.len();
+    let mut p = Parser {
+        src: text,
+        bytes: text.as_bytes(),
+        i: skipped,
+        line: 1,
+        line_start: skipped,
+        depth: 0,
+    };
+    p.skip_ws()?;
+    if p.i >= p.bytes.len() {
+        return Err(p.err_here(
+            "the document is empty",
+            Some("a policy document is a JSON object: {\"Version\": \"2012-10-17\", \"Statement\": [...]}"),
+        ));
+    }
+    let node = p.value()?;
+    p.skip_ws()?;
+    if p.i < p.bytes.len() {
+        return Err(p.err_here(
+            "unexpected text after the end of the document",
+            Some("the document ends at its last closing brace; remove what follows, or merge it into the document"),
+        ));
+    }
+    Ok(node)
+}
+
+/// The 1-based line and column of a byte offset.
+pub fn position_of(text: &str, offset: usize) -> Pos {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let col = text[start..offset].chars().count() as u32 + 1;
+    Pos { line, col, offset }
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    bytes: &'a [u8],
+    i: usize,
+    line: u32,
+    line_start: usize,
+    depth: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn pos(&self) -> Pos {
+        let col = if self.src.is_char_boundary(self.i) {
+            self.src[self.line_start..self.i].chars().count() as u32 + 1
+        } else {
+            (self.i - self.line_start) as u32 + 1
+        };
+        Pos {
+            line: self.line,
+            col,
+            offset: self.i,
+        }
+    }
+
+    fn err_here(&self, message: &str, hint: Option<&str>) -> SyntaxError {
+        SyntaxError {
+            pos: self.pos(),
+            message: message.to_string(),
+            hint: hint.map(str::to_string),
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.i).copied()
+    }
+
+    fn skip_ws(&mut self) -> Result<(), SyntaxError> {
+        while let Some(b) = self.peek() {
+            match b {
+                b' ' | b'\t' | b'\r' => self.i += 1,
+                b'\n' => {
+                    self.i += 1;
+                    self.line += 1;
+                    self.line_start = self.i;
+                }
+                b'/' if matches!(self.bytes.get(self.i + 1), Some(b'/') | Some(b'*')) => {
+                    return Err(self.err_here(
+                        "comments are not allowed in JSON",
+                        Some("IAM and KMS reject comments; delete the comment, or move the note into a \"Sid\""),
+                    ));
+                }
+                b'#' => {
+                    return Err(self.err_here(
+                        "comments are not allowed in JSON",
+                        Some("IAM and KMS reject comments; delete the line"),
+                    ));
+                }
+                _ => {
+                    // Non-ASCII white space (e.g. a no-break space pasted from a web page).
+                    if b >= 0x80 {
+                        let c = self.src[self.i..].chars().next().unwrap_or('\0');
+                        if c == '\u{a0}' || c == '\u{2007}' || c == '\u{202f}' {
+                            return Err(self.err_here(
+                                "a no-break space is not JSON white space",
+                                Some("the text was probably copied from a web page; replace it with an ordinary space"),
+                            ));
+                        }
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn value(&mut self) -> Result<Node, SyntaxError> {
+        let pos = self.pos();
+        let Some(b) = self.peek() else {
+            return Err(self.err_here("the document ends where a value was expected", None));
+        };
+        let value = match b {
+            b'{' => self.object()?,
+            b'[' => self.array()?,
+            b'"' => Value::String(self.string()?),
+            b'-' | b'0'..=b'9' => Value::Number(self.number()?),
+            b't' if self.bytes[self.i..].starts_with(b"true") => {
+                self.i += 4;
+                Value::Bool(true)
+            }
+            b'f' if self.bytes[self.i..].starts_with(b"false") => {
+                self.i += 5;
+                Value::Bool(false)
+            }
+            b'n' if self.bytes[self.i..].starts_with(b"null") => {
+                self.i += 4;
+                Value::Null
+            }
+            _ => return Err(self.unexpected_value()),
+        };
+        Ok(Node { value, pos })
+    }
+
+    /// Explain an unexpected character where a value should start.
+    fn unexpected_value(&self) -> SyntaxError {
+        let rest = &self.src[self.i..];
+        let c = rest.chars().next().unwrap_or('\0');
+        if c == '<' {
+            let end = rest.find('>').map(|e| e + 1).unwrap_or(rest.len().min(40));
+            let placeholder = &rest[..end];
+            return SyntaxError {
+                pos: self.pos(),
+                message: format!("unquoted placeholder {placeholder}"),
+                hint: Some(format!(
+                    "replace {placeholder} with the real value in double quotes, e.g. \"arn:aws:kms:us-east-1:111122223333:key/…\" or \"org-…\""
+                )),
+            };
+        }
+        if matches!(
+            c,
+            '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{2018}' | '\u{2019}'
+        ) {
+            return SyntaxError {
+                pos: self.pos(),
+                message: format!("typographic quote {c} where JSON needs a straight double quote"),
+                hint: Some("the text was probably copied from a web page or word processor; replace “ ” ‘ ’ with \"".into()),
+            };
+        }
+        if c == '\'' {
+            return SyntaxError {
+                pos: self.pos(),
+                message: "single-quoted string".into(),
+                hint: Some("JSON strings use double quotes: \"…\"".into()),
+            };
+        }
+        if c == ']' || c == '}' {
+            return SyntaxError {
+                pos: self.pos(),
+                message: format!("unexpected {c} where a value was expected"),
+                hint: Some("a trailing comma before it? JSON does not allow a comma after the last element".into()),
+            };
+        }
+        if c.is_alphabetic() || c == '_' {
+            let word: String = rest
+                .chars()
+                .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | '}' | ':'))
+                .take(60)
+                .collect();
+            let hint = if word.contains("YOUR_") || word.to_ascii_uppercase() == word {
+                format!(
+                    "{word} looks like a template placeholder: replace it with the real value, in double quotes"
+                )
+            } else if matches!(word.as_str(), "True" | "False" | "TRUE" | "FALSE") {
+                format!("JSON booleans are lower-case: {}", word.to_lowercase())
+            } else if word == "None" || word == "NULL" || word == "Null" {
+                "JSON's null is lower-case: null".to_string()
+            } else {
+                format!("strings must be in double quotes: \"{word}\"")
+            };
+            return SyntaxError {
+                pos: self.pos(),
+                message: format!("unquoted text {word}"),
+                hint: Some(hint),
+            };
+        }
+        SyntaxError {
+            pos: self.pos(),
+            message: format!("unexpected character {c:?} where a value was expected"),
+            hint: None,
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), SyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err_here(
+                &format!("nested more than {MAX_DEPTH} levels deep"),
+                Some("no IAM or KMS document nests this deep; is this the right file?"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn object(&mut self) -> Result<Value, SyntaxError> {
+        self.enter()?;
+        self.i += 1; // {
+        let mut members = Vec::new();
+        self.skip_ws()?;
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(Value::Object(members));
+        }
+        loop {
+            self.skip_ws()?;
+            let key_pos = self.pos();
+            match self.peek() {
+                Some(b'"') => {}
+                Some(b'}') => {
+                    return Err(self.err_here(
+                        "trailing comma before }",
+                        Some("JSON does not allow a comma after the last member; delete it"),
+                    ));
+                }
+                None => return Err(self.eof_in("an object")),
+                _ => {
+                    let mut e = self.unexpected_value();
+                    if !e.message.starts_with("unquoted placeholder")
+                        && !e.message.starts_with("typographic")
+                        && !e.message.starts_with("single")
+                    {
+                        e.message =
+                            format!("expected a member name in double quotes, {}", e.message);
+                    }
+                    return Err(e);
+                }
+            }
+            let key = self.string()?;
+            self.skip_ws()?;
+            if self.peek() != Some(b':') {
+                return Err(self.err_here(
+                    &format!("expected ':' after the member name \"{key}\""),
+                    None,
+                ));
+            }
+            self.i += 1;
+            self.skip_ws()?;
+            let value = self.value()?;
+            members.push(Member {
+                key,
+                key_pos,
+                value,
+            });
+            self.skip_ws()?;
+            match self.peek() {
+                Some(b',') => {
+                    self.i += 1;
+                }
+                Some(b'}') => {
+                    self.i += 1;
+                    break;
+                }
+                Some(b'"') => {
+                    return Err(self.err_here(
+                        "expected ',' or '}' after a member",
+                        Some("a comma is missing between two members"),
+                    ));
+                }
+                None => return Err(self.eof_in("an object")),
+                _ => {
+                    return Err(self.err_here("expected ',' or '}' after a member", None));
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Value::Object(members))
+    }
+
+    fn array(&mut self) -> Result<Value, SyntaxError> {
+        self.enter()?;
+        self.i += 1; // [
+        let mut items = Vec::new();
+        self.skip_ws()?;
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.skip_ws()?;
+            if self.peek() == Some(b']') {
+                return Err(self.err_here(
+                    "trailing comma before ]",
+                    Some("JSON does not allow a comma after the last element; delete it"),
+                ));
+            }
+            if self.peek().is_none() {
+                return Err(self.eof_in("an array"));
+            }
+            items.push(self.value()?);
+            self.skip_ws()?;
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    break;
+                }
+                None => return Err(self.eof_in("an array")),
+                Some(b'"') => {
+                    return Err(self.err_here(
+                        "expected ',' or ']' after an element",
+                        Some("a comma is missing between two elements"),
+                    ));
+                }
+                _ => return Err(self.err_here("expected ',' or ']' after an element", None)),
+            }
+        }
+        self.depth -= 1;
+        Ok(Value::Array(items))
+    }
+
+    fn eof_in(&self, what: &str) -> SyntaxError {
+        self.err_here(
+            &format!("the document ends inside {what}"),
+            Some("a closing bracket or brace is missing"),
+        )
+    }
+
+    fn string(&mut self) -> Result<String, SyntaxError> {
+        let start = self.pos();
+        self.i += 1; // opening quote
+        let mut out = String::new();
+        loop {
+            // Copy the run of ordinary characters in one go.
+            let run_start = self.i;
+            while let Some(b) = self.peek() {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            out.push_str(&self.src[run_start..self.i]);
+            match self.peek() {
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let Some(e) = self.peek() else {
+                        return Err(self.unterminated(start));
+                    };
+                    self.i += 1;
+                    match e {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let c = self.unicode_escape()?;
+                            out.push(c);
+                        }
+                        _ => {
+                            self.i -= 1;
+                            return Err(self.err_here(
+                                "invalid escape sequence in a string",
+                                Some("a backslash must be written \\\\"),
+                            ));
+                        }
+                    }
+                }
+                Some(b'\n') => {
+                    return Err(SyntaxError {
+                        hint: Some("a closing double quote is missing on this line".into()),
+                        ..self.unterminated(start)
+                    });
+                }
+                Some(_) => {
+                    return Err(self.err_here(
+                        "control character inside a string",
+                        Some("write tabs and other control characters as escapes, e.g. \\t"),
+                    ));
+                }
+                None => return Err(self.unterminated(start)),
+            }
+        }
+    }
+
+    fn unterminated(&self, start: Pos) -> SyntaxError {
+        SyntaxError {
+            pos: start,
+            message: "a string is never closed".into(),
+            hint: Some("a closing double quote is missing".into()),
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, SyntaxError> {
+        let Some(h) = self.bytes.get(self.i..self.i + 4) else {
+            return Err(self.err_here("incomplete \\u escape", None));
+        };
+        let s = std::str::from_utf8(h).unwrap_or("");
+        let v = u32::from_str_radix(s, 16)
+            .map_err(|_| self.err_here("invalid \\u escape: expected four hex digits", None))?;
+        self.i += 4;
+        Ok(v)
+    }
+
+    fn unicode_escape(&mut self) -> Result<char, SyntaxError> {
+        let hi = self.hex4()?;
+        if (0xD800..0xDC00).contains(&hi) {
+            if self.bytes.get(self.i) == Some(&b'\\') && self.bytes.get(self.i + 1) == Some(&b'u') {
+                self.i += 2;
+                let lo = self.hex4()?;
+                if (0xDC00..0xE000).contains(&lo) {
+                    let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                    return char::from_u32(c)
+                        .ok_or_else(|| self.err_here("invalid surrogate pair", None));
+                }
+            }
+            return Err(self.err_here("unpaired surrogate in a \\u escape", None));
+        }
+        char::from_u32(hi).ok_or_else(|| self.err_here("invalid \\u escape", None))
+    }
+
+    fn number(&mut self) -> Result<String, SyntaxError> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        let digits = |p: &mut Self| {
+            let s = p.i;
+            while matches!(p.peek(), Some(b'0'..=b'9')) {
+                p.i += 1;
+            }
+            p.i - s
+        };
+        let int_start = self.i;
+        let n = digits(self);
+        if n == 0 {
+            return Err(self.err_here("invalid number", None));
+        }
+        if n > 1 && self.bytes[int_start] == b'0' {
+            return Err(SyntaxError {
+                pos: position_of(self.src, int_start),
+                message: "numbers may not have leading zeros".into(),
+                hint: Some("an account id must be a string: \"012345678901\"".into()),
+            });
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if digits(self) == 0 {
+                return Err(self.err_here("invalid number: digits expected after '.'", None));
+            }
+        }
+        if matches!(self.peek(), Some(b'e') | Some(b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+') | Some(b'-')) {
+                self.i += 1;
+            }
+            if digits(self) == 0 {
+                return Err(self.err_here("invalid number: digits expected in the exponent", None));
+            }
+        }
+        Ok(self.src[start..self.i].to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_keeps_positions() {
+        let n = parse("{\n  \"a\": [1, \"x\"],\n  \"b\": {\"c\": null}\n}").unwrap();
+        let a = n.get("a").unwrap();
+        assert_eq!((a.pos.line, a.pos.col), (2, 8));
+        let b = n.get("b").unwrap().get("c").unwrap();
+        assert_eq!((b.pos.line, b.pos.col), (3, 14));
+        assert_eq!(
+            n.to_serde(),
+            serde_json::json!({"a": [1, "x"], "b": {"c": null}})
+        );
+    }
+
+    #[test]
+    fn trailing_comma_has_hint_and_line() {
+        let e = parse("{\n \"a\": [\n  \"x\",\n ]\n}").unwrap_err();
+        assert_eq!(e.pos.line, 4);
+        assert!(e.message.contains("trailing comma"), "{e}");
+        let e = parse("{\"a\": 1,\n}").unwrap_err();
+        assert_eq!(e.pos.line, 2);
+        assert!(e.message.contains("trailing comma"), "{e}");
+    }
+
+    #[test]
+    fn unquoted_placeholder_is_named() {
+        let e = parse("{\"Resource\": <YOUR_KMS_ARN>}").unwrap_err();
+        assert!(e.message.contains("<YOUR_KMS_ARN>"), "{e}");
+        assert_eq!(e.pos.col, 14);
+        let e = parse("{\"Resource\": YOUR_KMS_ARN}").unwrap_err();
+        assert!(e.hint.unwrap().contains("placeholder"));
+    }
+
+    #[test]
+    fn typographic_quotes_comments_and_single_quotes() {
+        assert!(
+            parse("{\u{201c}a\u{201d}: 1}")
+                .unwrap_err()
+                .message
+                .contains("typographic")
+        );
+        assert!(
+            parse("{\"a\": 1 // x\n}")
+                .unwrap_err()
+                .message
+                .contains("comments")
+        );
+        assert!(parse("{'a': 1}").unwrap_err().message.contains("single"));
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let deep = "[".repeat(100_000);
+        let e = parse(&deep).unwrap_err();
+        assert!(e.message.contains("nested"), "{e}");
+    }
+
+    #[test]
+    fn empty_garbage_bom_and_invalid_utf8() {
+        assert!(parse("  \n ").unwrap_err().message.contains("empty"));
+        assert!(parse("{} x").unwrap_err().message.contains("after the end"));
+        assert!(parse("\u{feff}{\"a\":1}").is_ok());
+        let e = parse_bytes(b"{\"a\": \"\xff\"}").unwrap_err();
+        assert!(e.message.contains("UTF-8"));
+        assert_eq!(e.pos.col, 8);
+    }
+
+    #[test]
+    fn escapes_and_numbers() {
+        let n = parse(r#"["a\"b\u00e9\ud83d\ude00", -1.5e3, 0]"#).unwrap();
+        assert_eq!(n.to_serde(), serde_json::json!(["a\"bé😀", -1500.0, 0]));
+        assert!(parse("[012]").is_err());
+        assert!(parse("[\"\\x\"]").is_err());
+    }
+
+    #[test]
+    fn duplicate_members_are_kept_in_order() {
+        let n = parse(r#"{"a": 1, "a": 2}"#).unwrap();
+        assert_eq!(n.members().unwrap().len(), 2);
+        assert_eq!(n.get("a").unwrap().value, Value::Number("2".into()));
+    }
+}

@@ -1,0 +1,16 @@
+//! ekm-check: decide whether OpenAI's Enterprise Key Management path through an AWS KMS key and
+//! IAM role works, and explain exactly why not when it does not.
+//!
+//! - [`json`]: a JSON reader that keeps positions and explains common mistakes.
+//! - [`policy`]: the IAM policy language, parsed once into matchers.
+//! - [`eval`]: the evaluator (identity, resource, boundary, SCP; KMS and STS specifics;
+//!   three-valued over unknown context).
+
+pub mod cli;
+pub mod error;
+pub mod eval;
+pub mod input;
+pub mod json;
+pub mod policy;
+
+pub use error::{Error, Result};

@@ -1,0 +1,132 @@
+//! The KMS and STS actions IAM knows, for spotting typos such as `kms:Decript`.
+
+pub const KMS_ACTIONS: &[&str] = &[
+    "CancelKeyDeletion",
+    "ConnectCustomKeyStore",
+    "CreateAlias",
+    "CreateCustomKeyStore",
+    "CreateGrant",
+    "CreateKey",
+    "Decrypt",
+    "DeleteAlias",
+    "DeleteCustomKeyStore",
+    "DeleteImportedKeyMaterial",
+    "DeriveSharedSecret",
+    "DescribeCustomKeyStores",
+    "DescribeKey",
+    "DisableKey",
+    "DisableKeyRotation",
+    "DisconnectCustomKeyStore",
+    "EnableKey",
+    "EnableKeyRotation",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateMac",
+    "GenerateRandom",
+    "GetKeyPolicy",
+    "GetKeyRotationStatus",
+    "GetParametersForImport",
+    "GetPublicKey",
+    "ImportKeyMaterial",
+    "ListAliases",
+    "ListGrants",
+    "ListKeyPolicies",
+    "ListKeyRotations",
+    "ListKeys",
+    "ListResourceTags",
+    "ListRetirableGrants",
+    "PutKeyPolicy",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "ReplicateKey",
+    "RetireGrant",
+    "RevokeGrant",
+    "RotateKeyOnDemand",
+    "ScheduleKeyDeletion",
+    "Sign",
+    "SynchronizeMultiRegionKey",
+    "TagResource",
+    "UntagResource",
+    "UpdateAlias",
+    "UpdateCustomKeyStore",
+    "UpdateKeyDescription",
+    "UpdatePrimaryRegion",
+    "Verify",
+    "VerifyMac",
+];
+
+pub const STS_ACTIONS: &[&str] = &[
+    "AssumeRole",
+    "AssumeRoleWithSAML",
+    "AssumeRoleWithWebIdentity",
+    "AssumeRoot",
+    "DecodeAuthorizationMessage",
+    "GetAccessKeyInfo",
+    "GetCallerIdentity",
+    "GetFederationToken",
+    "GetServiceBearerToken",
+    "GetSessionToken",
+    "SetContext",
+    "SetSourceIdentity",
+    "TagSession",
+];
+
+/// For `service:Name` (no wildcard) in a service we know: `Ok(())` if known, else `Err(suggestion)`.
+pub fn check(action: &str) -> Result<(), Option<String>> {
+    let Some((svc, name)) = action.split_once(':') else {
+        return Err(None);
+    };
+    let list = match svc.to_ascii_lowercase().as_str() {
+        "kms" => KMS_ACTIONS,
+        "sts" => STS_ACTIONS,
+        _ => return Ok(()),
+    };
+    if name.contains('*') || name.contains('?') {
+        return Ok(());
+    }
+    if list.iter().any(|a| a.eq_ignore_ascii_case(name)) {
+        return Ok(());
+    }
+    let lower = name.to_ascii_lowercase();
+    let best = list
+        .iter()
+        .map(|a| (distance(&lower, &a.to_ascii_lowercase()), a))
+        .min_by_key(|(d, _)| *d);
+    Err(best
+        .filter(|(d, _)| *d <= 3)
+        .map(|(_, a)| format!("{}:{a}", svc.to_ascii_lowercase())))
+}
+
+/// Levenshtein distance (short strings only).
+pub fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn typos_get_suggestions() {
+        assert_eq!(super::check("kms:Decrypt"), Ok(()));
+        assert_eq!(super::check("KMS:encrypt"), Ok(()));
+        assert_eq!(super::check("kms:Decript"), Err(Some("kms:Decrypt".into())));
+        assert_eq!(
+            super::check("sts:AssumeRol"),
+            Err(Some("sts:AssumeRole".into()))
+        );
+        assert_eq!(super::check("s3:GetObjekt"), Ok(()));
+        assert_eq!(super::check("kms:Enc*"), Ok(()));
+    }
+}

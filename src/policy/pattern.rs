@@ -1,0 +1,441 @@
+//! Wildcard patterns, policy variables and ARN matching.
+//!
+//! IAM has two wildcard characters, `*` (any run of characters, including none) and `?` (exactly one
+//! character). In policies of version `2012-10-17`, `${key}` is replaced by the request's value for
+//! `key` (with `${key, 'default'}` for a default), and `${*}`, `${?}`, `${$}` stand for the literal
+//! characters. Patterns are compiled once; matching does not allocate unless a variable is used.
+
+use crate::eval::context::{Context, Lookup};
+use crate::eval::tri::Tri;
+
+/// One piece of a compiled pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Lit(String),
+    /// `*`
+    Star,
+    /// `?`
+    One,
+    /// `${key}` or `${key, 'default'}`; the key is stored lower-case.
+    Var {
+        key: String,
+        default: Option<String>,
+    },
+}
+
+/// How a pattern treats `*` and `?`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wild {
+    /// `*` and `?` are wildcards (Action, Resource, StringLike, ArnLike…).
+    Yes,
+    /// `*` and `?` are literal characters (StringEquals…).
+    No,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    pub raw: String,
+    pieces: Vec<Piece>,
+    has_vars: bool,
+    /// No wildcard and no variable: plain equality.
+    literal: bool,
+    /// Without variables: the pattern split into the six ARN parts, when it has six.
+    arn_segs: Option<Vec<Vec<Piece>>>,
+}
+
+impl Pattern {
+    /// Compile `raw`. `vars` says whether policy variables are expanded (policy version 2012-10-17).
+    pub fn new(raw: &str, wild: Wild, vars: bool) -> Pattern {
+        let mut pieces = Vec::new();
+        let mut lit = String::new();
+        let mut rest = raw;
+        let flush = |lit: &mut String, pieces: &mut Vec<Piece>| {
+            if !lit.is_empty() {
+                pieces.push(Piece::Lit(std::mem::take(lit)));
+            }
+        };
+        while let Some(c) = rest.chars().next() {
+            if vars && rest.starts_with("${") {
+                if let Some(end) = rest.find('}') {
+                    let inner = rest[2..end].trim();
+                    rest = &rest[end + 1..];
+                    match inner {
+                        "*" => lit.push('*'),
+                        "?" => lit.push('?'),
+                        "$" => lit.push('$'),
+                        _ => {
+                            flush(&mut lit, &mut pieces);
+                            let (key, default) = match inner.split_once(',') {
+                                Some((k, d)) => {
+                                    let d = d.trim();
+                                    let d = d
+                                        .strip_prefix('\'')
+                                        .and_then(|d| d.strip_suffix('\''))
+                                        .unwrap_or(d);
+                                    (k.trim(), Some(d.to_string()))
+                                }
+                                None => (inner, None),
+                            };
+                            pieces.push(Piece::Var {
+                                key: key.to_ascii_lowercase(),
+                                default,
+                            });
+                        }
+                    }
+                    continue;
+                }
+            }
+            rest = &rest[c.len_utf8()..];
+            match c {
+                '*' if wild == Wild::Yes => {
+                    flush(&mut lit, &mut pieces);
+                    // Consecutive stars are one star.
+                    if pieces.last() != Some(&Piece::Star) {
+                        pieces.push(Piece::Star);
+                    }
+                }
+                '?' if wild == Wild::Yes => {
+                    flush(&mut lit, &mut pieces);
+                    pieces.push(Piece::One);
+                }
+                _ => lit.push(c),
+            }
+        }
+        flush(&mut lit, &mut pieces);
+        let has_vars = pieces.iter().any(|p| matches!(p, Piece::Var { .. }));
+        let literal = pieces.iter().all(|p| matches!(p, Piece::Lit(_)));
+        let arn_segs = if has_vars {
+            None
+        } else {
+            arn_segments(&pieces)
+        };
+        Pattern {
+            raw: raw.to_string(),
+            pieces,
+            has_vars,
+            literal,
+            arn_segs,
+        }
+    }
+
+    pub fn has_vars(&self) -> bool {
+        self.has_vars
+    }
+
+    pub fn is_match_all(&self) -> bool {
+        self.pieces == [Piece::Star]
+    }
+
+    /// The text this pattern matches exactly, when it has no wildcard and no variable.
+    pub fn as_literal(&self) -> Option<&str> {
+        match (self.literal, self.pieces.as_slice()) {
+            (true, []) => Some(""),
+            (true, [Piece::Lit(s)]) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The variables this pattern uses (lower-case keys).
+    pub fn vars(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Var { key, .. } => Some(key.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Substitute variables from the context. `Err(Tri)` when a variable cannot be resolved:
+    /// `False` when its key is absent (the value matches nothing), `Unknown` when it is unknown.
+    pub fn resolve(&self, ctx: &Context) -> Result<Vec<Piece>, Tri> {
+        let mut out: Vec<Piece> = Vec::with_capacity(self.pieces.len());
+        for p in &self.pieces {
+            match p {
+                Piece::Var { key, default } => {
+                    let value = match ctx.lookup(key) {
+                        Lookup::Present(v) if v.len() == 1 => v[0].clone(),
+                        // A multi-valued key cannot be substituted.
+                        Lookup::Present(_) => return Err(Tri::False),
+                        Lookup::Unknown => return Err(Tri::Unknown),
+                        Lookup::Absent => match default {
+                            Some(d) => d.clone(),
+                            None => return Err(Tri::False),
+                        },
+                    };
+                    match out.last_mut() {
+                        Some(Piece::Lit(s)) => s.push_str(&value),
+                        _ => out.push(Piece::Lit(value)),
+                    }
+                }
+                Piece::Lit(s) => match out.last_mut() {
+                    Some(Piece::Lit(prev)) => prev.push_str(s),
+                    _ => out.push(Piece::Lit(s.clone())),
+                },
+                other => out.push(other.clone()),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Match `text` (case-sensitive).
+    pub fn matches(&self, text: &str, ctx: &Context) -> Tri {
+        if self.literal {
+            return Tri::from(self.as_literal() == Some(text));
+        }
+        if !self.has_vars {
+            return Tri::from(glob(&self.pieces, text));
+        }
+        match self.resolve(ctx) {
+            Ok(p) => Tri::from(glob(&p, text)),
+            Err(t) => t,
+        }
+    }
+
+    /// Match an ARN segment by segment (see [`arn_match`]).
+    pub fn matches_arn(&self, arn: &str, ctx: &Context) -> Tri {
+        if self.is_match_all() {
+            return Tri::True;
+        }
+        if !self.has_vars {
+            return Tri::from(match &self.arn_segs {
+                Some(segs) => match arn_parts(arn) {
+                    Some(parts) => segs.iter().zip(parts.iter()).all(|(s, p)| glob(s, p)),
+                    None => false,
+                },
+                None => short_arn_glob(&self.pieces, arn),
+            });
+        }
+        match self.resolve(ctx) {
+            Ok(p) => Tri::from(arn_match(&p, arn)),
+            Err(t) => t,
+        }
+    }
+}
+
+/// Glob match of pieces (no variables left) against text.
+pub fn glob(pieces: &[Piece], text: &str) -> bool {
+    // Split into star-separated segments; each segment is a run of Lit and One.
+    let mut segs = pieces.split(|p| *p == Piece::Star);
+    let starts_with_star = pieces.first() == Some(&Piece::Star);
+    let ends_with_star = pieces.last() == Some(&Piece::Star);
+    let has_star = pieces.contains(&Piece::Star);
+    if !has_star {
+        return match seg_at(pieces, text, 0) {
+            Some(end) => end == text.len(),
+            None => false,
+        };
+    }
+    let first = segs.next().unwrap_or(&[]);
+    let mut pos = 0;
+    if !starts_with_star || !first.is_empty() {
+        match seg_at(first, text, 0) {
+            Some(e) => pos = e,
+            None => return false,
+        }
+    }
+    let rest: Vec<&[Piece]> = segs.collect();
+    let n = rest.len();
+    for (i, seg) in rest.iter().enumerate() {
+        if seg.is_empty() {
+            continue;
+        }
+        let last = i + 1 == n && !ends_with_star;
+        if last {
+            // The last segment must end exactly at the end of the text.
+            let mut found = false;
+            let mut q = pos;
+            while q <= text.len() {
+                if text.is_char_boundary(q) && seg_at(seg, text, q) == Some(text.len()) {
+                    found = true;
+                    break;
+                }
+                q += 1;
+            }
+            return found;
+        }
+        // Leftmost occurrence is always the best choice for a middle segment.
+        let mut q = pos;
+        let mut found = None;
+        while q <= text.len() {
+            if text.is_char_boundary(q) {
+                if let Some(e) = seg_at(seg, text, q) {
+                    found = Some(e);
+                    break;
+                }
+            }
+            q += 1;
+        }
+        match found {
+            Some(e) => pos = e,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Match a star-free segment at byte position `at`; returns where it ends.
+fn seg_at(seg: &[Piece], text: &str, at: usize) -> Option<usize> {
+    let mut p = at;
+    for piece in seg {
+        match piece {
+            Piece::Lit(s) => {
+                if text[p..].starts_with(s.as_str()) {
+                    p += s.len();
+                } else {
+                    return None;
+                }
+            }
+            Piece::One => {
+                let c = text[p..].chars().next()?;
+                p += c.len_utf8();
+            }
+            Piece::Star | Piece::Var { .. } => return None,
+        }
+    }
+    Some(p)
+}
+
+/// Split an ARN into its six colon-separated parts (`arn`, partition, service, region, account,
+/// resource); the resource part keeps any further colons.
+pub fn arn_parts(arn: &str) -> Option<[&str; 6]> {
+    let mut it = arn.splitn(6, ':');
+    let parts = [
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    ];
+    Some(parts)
+}
+
+/// ARN matching as IAM does for `Resource` and the `Arn*` operators: each of the six
+/// colon-delimited parts is matched separately, and each may hold `*` and `?`. A pattern that is
+/// not a six-part ARN (such as `*` alone) is matched against the whole text.
+pub fn arn_match(pattern: &[Piece], arn: &str) -> bool {
+    let Some(segs) = arn_segments(pattern) else {
+        return short_arn_glob(pattern, arn);
+    };
+    let Some(parts) = arn_parts(arn) else {
+        return false;
+    };
+    segs.iter().zip(parts.iter()).all(|(s, p)| glob(s, p))
+}
+
+/// A pattern with fewer than six parts: `*`, or a prefix such as `arn:aws:kms:*` whose final star
+/// runs over the remaining parts. Anything else is not a valid resource ARN and matches nothing.
+fn short_arn_glob(pattern: &[Piece], arn: &str) -> bool {
+    pattern.last() == Some(&Piece::Star) && glob(pattern, arn)
+}
+
+/// Split a pattern at the first five colons of its literal pieces; `None` when it has fewer.
+fn arn_segments(pattern: &[Piece]) -> Option<Vec<Vec<Piece>>> {
+    let mut segs: Vec<Vec<Piece>> = vec![Vec::new()];
+    for p in pattern {
+        match p {
+            Piece::Lit(s) if segs.len() < 6 && s.contains(':') => {
+                let mut rest = s.as_str();
+                while segs.len() < 6 {
+                    match rest.split_once(':') {
+                        Some((a, b)) => {
+                            if !a.is_empty() {
+                                segs.last_mut()
+                                    .expect("non-empty")
+                                    .push(Piece::Lit(a.into()));
+                            }
+                            segs.push(Vec::new());
+                            rest = b;
+                        }
+                        None => break,
+                    }
+                }
+                if !rest.is_empty() {
+                    segs.last_mut()
+                        .expect("non-empty")
+                        .push(Piece::Lit(rest.into()));
+                }
+            }
+            other => segs.last_mut().expect("non-empty").push(other.clone()),
+        }
+    }
+    (segs.len() == 6).then_some(segs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, t: &str) -> bool {
+        Pattern::new(p, Wild::Yes, true)
+            .matches(t, &Context::default())
+            .is_true()
+    }
+
+    #[test]
+    fn globbing() {
+        assert!(m("kms:*", "kms:encrypt"));
+        assert!(m("kms:*crypt", "kms:encrypt"));
+        assert!(m("kms:?ncrypt", "kms:encrypt"));
+        assert!(!m("kms:?ncrypt", "kms:ncrypt"));
+        assert!(m("*", ""));
+        assert!(m("a*b*c", "abc"));
+        assert!(m("a*b*c", "axxbyyc"));
+        assert!(!m("a*b*c", "axxbyy"));
+        assert!(m("*a", "aaa"));
+        assert!(!m("ab", "abc"));
+        assert!(m("é?", "éx"));
+        assert!(m("${*}", "*"));
+        assert!(!m("${*}", "x"));
+        assert!(m("a${?}", "a?"));
+    }
+
+    #[test]
+    fn arns_match_per_segment() {
+        let p = |s: &str| Pattern::new(s, Wild::Yes, true);
+        let ctx = Context::default();
+        let key = "arn:aws:kms:us-east-1:111122223333:key/abc";
+        assert!(
+            p("arn:aws:kms:*:111122223333:key/*")
+                .matches_arn(key, &ctx)
+                .is_true()
+        );
+        assert!(p("*").matches_arn(key, &ctx).is_true());
+        assert!(
+            !p("arn:aws:kms:*:*:alias/*")
+                .matches_arn(key, &ctx)
+                .is_true()
+        );
+        // A star does not run across a colon into the next part.
+        assert!(
+            !p("arn:aws:kms:us-*:key/abc")
+                .matches_arn(key, &ctx)
+                .is_true()
+        );
+        assert!(
+            p("arn:aws:logs:*:*:log-group:x:*")
+                .matches_arn("arn:aws:logs:us-east-1:1:log-group:x:log-stream:y", &ctx)
+                .is_true()
+        );
+    }
+
+    #[test]
+    fn variables_resolve_or_fail_closed() {
+        let mut ctx = Context::default();
+        ctx.set("aws:PrincipalAccount", vec!["111122223333".into()]);
+        let p = Pattern::new(
+            "arn:aws:kms:*:${aws:PrincipalAccount}:key/*",
+            Wild::Yes,
+            true,
+        );
+        assert!(
+            p.matches_arn("arn:aws:kms:us-east-1:111122223333:key/x", &ctx)
+                .is_true()
+        );
+        let q = Pattern::new("${aws:username}", Wild::No, true);
+        assert_eq!(q.matches("bob", &ctx), Tri::False);
+        let d = Pattern::new("${aws:username, 'nobody'}", Wild::No, true);
+        assert!(d.matches("nobody", &ctx).is_true());
+        // Variables disabled: the text is literal.
+        let lit = Pattern::new("${aws:username}", Wild::No, false);
+        assert!(lit.matches("${aws:username}", &ctx).is_true());
+    }
+}
