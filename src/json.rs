@@ -84,6 +84,23 @@ impl Node {
             .map(|m| &m.value)
     }
 
+    /// The node at a JSON pointer (RFC 6901), following the last member of a duplicated name.
+    pub fn pointer(&self, ptr: &str) -> Option<&Node> {
+        if ptr.is_empty() {
+            return Some(self);
+        }
+        let mut cur = self;
+        for raw in ptr.strip_prefix('/')?.split('/') {
+            let tok = raw.replace("~1", "/").replace("~0", "~");
+            cur = match &cur.value {
+                Value::Object(_) => cur.get(&tok)?,
+                Value::Array(items) => items.get(tok.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
+
     /// Convert into a serde_json value (later duplicate keys win, as in serde_json).
     pub fn to_serde(&self) -> serde_json::Value {
         match &self.value {

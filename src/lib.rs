@@ -10,7 +10,10 @@ pub mod cli;
 pub mod error;
 pub mod eval;
 pub mod input;
+pub mod inputs;
+pub mod snapshot;
 pub mod json;
 pub mod policy;
+pub mod rules;
 
 pub use error::{Error, Result};

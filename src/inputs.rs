@@ -1,0 +1,209 @@
+//! What the rules read: the registration values and every part of the key and the role, each
+//! present, not collected (rules that need it are `skipped`), or unreadable (`unknown`).
+//!
+//! Inputs come from a snapshot (`ekm-check.snapshot/v1`, see [`crate::snapshot`]) or, for
+//! `lint`, from policy files. Either way every policy keeps the file and line it came from.
+
+use serde_json::Value as J;
+
+use crate::json::{self, Node, SyntaxError};
+use crate::policy::{Policy, PolicyKind};
+
+/// The three values registered with OpenAI.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Registration {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub kms_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub role_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub external_id: Option<String>,
+}
+
+impl Registration {
+    /// Fill the values this one lacks from `other`.
+    pub fn or(self, other: &Registration) -> Registration {
+        Registration {
+            kms_arn: self.kms_arn.or_else(|| other.kms_arn.clone()),
+            role_arn: self.role_arn.or_else(|| other.role_arn.clone()),
+            external_id: self.external_id.or_else(|| other.external_id.clone()),
+        }
+    }
+}
+
+/// A part of the inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part<T> {
+    Present(T),
+    /// Not collected (e.g. `lint` has no key metadata): the rules that need it are skipped.
+    Absent(String),
+    /// Collection failed (e.g. AccessDenied): the rules that need it are unknown.
+    Error(String),
+}
+
+impl<T> Part<T> {
+    pub fn get(&self) -> Option<&T> {
+        match self {
+            Part::Present(t) => Some(t),
+            _ => None,
+        }
+    }
+    pub fn map<U>(&self, f: impl FnOnce(&T) -> U) -> Part<U> {
+        match self {
+            Part::Present(t) => Part::Present(f(t)),
+            Part::Absent(r) => Part::Absent(r.clone()),
+            Part::Error(e) => Part::Error(e.clone()),
+        }
+    }
+}
+
+/// A policy document with where it came from.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    /// The AWS source (`role.trust_policy`, `key.policy`, `role.inline_policies/openai-kms`) or,
+    /// for lint, the file path.
+    pub source: String,
+    /// The file that holds it, when there is one (lint input or a snapshot file).
+    pub file: Option<String>,
+    /// Where the document sits inside the file (JSON pointer; empty for a file of its own).
+    pub base_pointer: String,
+    /// The document's name (inline policy name, managed policy name) and ARN, when known.
+    pub name: Option<String>,
+    pub arn: Option<String>,
+    /// The parsed policy, or why the text is not JSON.
+    pub policy: Result<Policy, SyntaxError>,
+    /// The document's text, for placeholder scans.
+    pub text: String,
+}
+
+impl Doc {
+    /// From a file's text (lint).
+    pub fn from_text(text: &str, kind: PolicyKind, path: &str) -> Doc {
+        let policy = json::parse(text).map(|n| Policy::from_node(&n, kind, path));
+        Doc {
+            source: path.to_string(),
+            file: Some(path.to_string()),
+            base_pointer: String::new(),
+            name: None,
+            arn: None,
+            policy,
+            text: text.to_string(),
+        }
+    }
+
+    /// From a node inside a snapshot.
+    pub fn from_node(node: &Node, kind: PolicyKind, source: &str, file: Option<&str>, base_pointer: &str) -> Doc {
+        let policy = Policy::from_node(node, kind, source);
+        Doc {
+            source: source.to_string(),
+            file: file.map(str::to_string),
+            base_pointer: base_pointer.to_string(),
+            name: None,
+            arn: None,
+            policy: Ok(policy),
+            text: serde_json::to_string_pretty(&node.to_serde()).unwrap_or_default(),
+        }
+    }
+
+    pub fn policy(&self) -> Option<&Policy> {
+        self.policy.as_ref().ok()
+    }
+
+    /// The document as JSON (for evidence and remediation), when it parsed.
+    pub fn value(&self) -> Option<J> {
+        serde_json::from_str(&self.text).ok()
+    }
+}
+
+/// The key's metadata, as DescribeKey returns it (AWS field names).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyMeta(pub J);
+
+impl KeyMeta {
+    pub fn str(&self, field: &str) -> Option<&str> {
+        self.0.get(field).and_then(J::as_str)
+    }
+    pub fn bool(&self, field: &str) -> Option<bool> {
+        self.0.get(field).and_then(J::as_bool)
+    }
+}
+
+/// The role, as GetRole returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleInfo {
+    pub arn: Option<String>,
+    pub role_id: Option<String>,
+}
+
+/// Results of the live round trip (issue 4); `None` when `--live` was not given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Live {
+    pub assume: Option<Result<f64, String>>,
+}
+
+/// Everything the rules read.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub registration: Registration,
+    /// Where the registration values came from (flag, env, config, snapshot), for messages.
+    pub registration_source: String,
+    pub key: Part<KeyMeta>,
+    pub key_policy: Part<Doc>,
+    pub rotation: Part<bool>,
+    pub aliases: Part<Vec<String>>,
+    pub grants: Part<Vec<J>>,
+    pub role: Part<RoleInfo>,
+    pub trust_policy: Part<Doc>,
+    pub inline_policies: Part<Vec<Doc>>,
+    pub attached_policies: Part<Vec<Doc>>,
+    /// `Present(None)`: the role has no boundary.
+    pub boundary: Part<Option<Doc>>,
+    pub live: Option<Live>,
+    /// True for `lint`: documents are files not yet in AWS.
+    pub lint: bool,
+}
+
+impl Inputs {
+    pub fn empty(reason: &str) -> Inputs {
+        fn a<T>(reason: &str) -> Part<T> {
+            Part::Absent(reason.to_string())
+        }
+        Inputs {
+            registration: Registration::default(),
+            registration_source: String::new(),
+            key: a(reason),
+            key_policy: a(reason),
+            rotation: a(reason),
+            aliases: a(reason),
+            grants: a(reason),
+            role: a(reason),
+            trust_policy: a(reason),
+            inline_policies: a(reason),
+            attached_policies: a(reason),
+            boundary: a(reason),
+            live: None,
+            lint: false,
+        }
+    }
+
+    /// Every document, with the kind of part it is.
+    pub fn documents(&self) -> Vec<&Doc> {
+        let mut out = Vec::new();
+        if let Some(d) = self.key_policy.get() {
+            out.push(d);
+        }
+        if let Some(d) = self.trust_policy.get() {
+            out.push(d);
+        }
+        if let Some(ds) = self.inline_policies.get() {
+            out.extend(ds.iter());
+        }
+        if let Some(ds) = self.attached_policies.get() {
+            out.extend(ds.iter());
+        }
+        if let Some(Some(d)) = self.boundary.get() {
+            out.push(d);
+        }
+        out
+    }
+}

@@ -1,0 +1,57 @@
+//! The documents a fix pastes. `init` prints the same ones: one source for both.
+
+use serde_json::{Value as J, json};
+
+use super::paths::OPENAI_ROLE;
+
+/// Pretty JSON, as a user pastes it.
+pub fn pretty(v: &J) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// The identity-policy statement that lets the role use the key.
+pub fn identity_statement(key_arn: &str) -> J {
+    json!({
+        "Sid": "AllowOpenAIEKMEncryptDecrypt",
+        "Effect": "Allow",
+        "Action": ["kms:Encrypt", "kms:Decrypt"],
+        "Resource": key_arn
+    })
+}
+
+/// The whole permissions policy of step 2.
+pub fn identity_policy(key_arn: &str) -> J {
+    json!({"Version": "2012-10-17", "Statement": [identity_statement(key_arn)]})
+}
+
+/// The key-policy statement that names the role (works with or without IAM delegation).
+pub fn key_policy_statement(role_arn: &str) -> J {
+    json!({
+        "Sid": "AllowOpenAIEKMRole",
+        "Effect": "Allow",
+        "Principal": {"AWS": role_arn},
+        "Action": ["kms:Encrypt", "kms:Decrypt"],
+        "Resource": "*"
+    })
+}
+
+/// The trust-policy statement of step 3.
+pub fn trust_statement(external_id: &str) -> J {
+    json!({
+        "Sid": "AllowOpenAIEKM",
+        "Effect": "Allow",
+        "Principal": {"AWS": OPENAI_ROLE},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": external_id}}
+    })
+}
+
+/// The whole trust policy of step 3.
+pub fn trust_policy(external_id: &str) -> J {
+    json!({"Version": "2012-10-17", "Statement": [trust_statement(external_id)]})
+}
+
+/// `external_id` as registered, or a marked placeholder when unknown.
+pub fn external_id_or_placeholder(x: Option<&str>) -> String {
+    x.unwrap_or("org-YOUR_OPENAI_ORG_ID").to_string()
+}

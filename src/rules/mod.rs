@@ -1,0 +1,345 @@
+//! The rule engine and the EKM rule catalogue.
+//!
+//! A rule is one file: a `META` (id, slug, default severity, family, summary, and its
+//! documentation from `rules/EKMnnn-slug.md`) and a `check` function from the shared context
+//! to an [`Outcome`]. [`RULES`] lists them in catalogue order. Rules never decide levels or
+//! suppressions: those are applied in one place, after every rule ran.
+
+pub mod fixes;
+pub mod support_inputs;
+pub mod support_keypolicy;
+pub mod support_trust;
+pub mod paths;
+
+mod ekm001_kms_arn_malformed;
+mod ekm002_role_arn_malformed;
+mod ekm003_external_id_unexpected;
+mod ekm004_policy_json_invalid;
+mod ekm005_placeholder_left;
+mod ekm006_policy_grammar;
+mod ekm101_key_missing;
+mod ekm102_key_not_symmetric;
+mod ekm103_key_not_enabled;
+mod ekm104_key_not_customer_managed;
+mod ekm105_key_material_expires;
+mod ekm106_key_rotation_off;
+mod ekm107_key_arn_mismatch;
+mod ekm201_key_policy_blocks_role;
+mod ekm202_key_policy_denies_role;
+mod ekm203_key_policy_conditional;
+mod ekm204_key_policy_public;
+mod ekm301_role_missing;
+mod ekm302_role_cannot_encrypt;
+mod ekm303_role_cannot_decrypt;
+mod ekm304_policy_resource_is_alias;
+mod ekm305_role_kms_overbroad;
+mod ekm306_role_grants_beyond_kms;
+mod ekm307_boundary_blocks_role;
+mod ekm401_trust_blocks_openai;
+mod ekm402_trust_principal_broad;
+mod ekm403_external_id_not_required;
+mod ekm404_external_id_mismatch;
+mod ekm405_trust_public;
+mod ekm406_trust_other_principals;
+mod ekm407_trust_denies_openai;
+mod ekm501_live_assume_failed;
+mod ekm502_live_round_trip_failed;
+mod ekm503_live_external_id_not_enforced;
+
+use serde::Serialize;
+use serde_json::Value as J;
+
+use crate::inputs::{Doc, Inputs, Part};
+use crate::policy::Statement;
+pub use paths::Cx;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    Unknown,
+    Skipped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Unknown => "unknown",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    Inputs,
+    Key,
+    KeyPolicy,
+    Role,
+    Trust,
+    Live,
+}
+
+impl Family {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Inputs => "inputs",
+            Family::Key => "key",
+            Family::KeyPolicy => "key-policy",
+            Family::Role => "role",
+            Family::Trust => "trust",
+            Family::Live => "live",
+        }
+    }
+}
+
+/// What a rule is: the catalogue entry.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub slug: &'static str,
+    pub severity: Severity,
+    pub family: Family,
+    pub summary: &'static str,
+    /// The rule's documentation, `rules/EKMnnn-slug.md`.
+    pub doc: &'static str,
+}
+
+pub struct Rule {
+    pub meta: &'static RuleMeta,
+    pub check: fn(&Cx<'_>) -> Outcome,
+}
+
+/// Where a finding points: the document (AWS source or file), the JSON pointer inside it, and
+/// the line when there is a file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    pub source: String,
+    pub pointer: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<J>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+impl Evidence {
+    pub fn new(source: &str, pointer: &str, value: Option<J>) -> Evidence {
+        Evidence {
+            source: source.to_string(),
+            pointer: pointer.to_string(),
+            value,
+            file: None,
+            line: None,
+            column: None,
+        }
+    }
+
+    /// Evidence at a pointer inside a document (the statement, or a part of it).
+    pub fn in_doc(doc: &Doc, pointer: &str, pos: crate::json::Pos, value: Option<J>) -> Evidence {
+        let located = doc.file.is_some() && pos.line > 0;
+        Evidence {
+            source: doc.source.clone(),
+            pointer: pointer.to_string(),
+            value,
+            file: doc.file.clone(),
+            line: located.then_some(pos.line),
+            column: located.then_some(pos.col),
+        }
+    }
+
+    /// Evidence for a whole statement, with the statement as its value.
+    pub fn statement(doc: &Doc, st: &Statement) -> Evidence {
+        let value = doc.value().and_then(|v| v.pointer(&st.pointer).cloned());
+        Evidence::in_doc(doc, &st.pointer, st.pos, value)
+    }
+
+    /// `role.trust_policy /Statement/0 (snapshot.json line 12)`
+    pub fn location(&self) -> String {
+        let mut s = self.source.clone();
+        if !self.pointer.is_empty() {
+            s.push(' ');
+            s.push_str(&self.pointer);
+        }
+        if let (Some(f), Some(l)) = (&self.file, self.line) {
+            if *f == self.source {
+                s = format!("{f}:{l}");
+                if !self.pointer.is_empty() {
+                    s.push(' ');
+                    s.push_str(&self.pointer);
+                }
+            } else {
+                s.push_str(&format!(" ({f}:{l})"));
+            }
+        }
+        s
+    }
+}
+
+/// What a rule found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub status: Status,
+    /// A finding-specific severity (e.g. EKM305 is an error for `kms:*`); `None`: the default.
+    pub severity: Option<Severity>,
+    pub message: String,
+    pub evidence: Vec<Evidence>,
+    /// The exact fix, usually JSON to paste.
+    pub remediation: Option<String>,
+}
+
+impl Outcome {
+    fn new(status: Status, message: impl Into<String>) -> Outcome {
+        Outcome {
+            status,
+            severity: None,
+            message: message.into(),
+            evidence: Vec::new(),
+            remediation: None,
+        }
+    }
+    pub fn pass(m: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Pass, m)
+    }
+    pub fn fail(m: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Fail, m)
+    }
+    pub fn unknown(m: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Unknown, m)
+    }
+    pub fn skipped(m: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Skipped, m)
+    }
+    pub fn evidence(mut self, e: Evidence) -> Outcome {
+        self.evidence.push(e);
+        self
+    }
+    pub fn evidences(mut self, e: impl IntoIterator<Item = Evidence>) -> Outcome {
+        self.evidence.extend(e);
+        self
+    }
+    pub fn fix(mut self, f: impl Into<String>) -> Outcome {
+        self.remediation = Some(f.into());
+        self
+    }
+    pub fn severity(mut self, s: Severity) -> Outcome {
+        self.severity = Some(s);
+        self
+    }
+
+    /// The outcome for a part that is not there: `skipped` when it was not collected,
+    /// `unknown` when reading it failed.
+    pub fn for_missing<T>(part: &Part<T>, what: &str) -> Option<Outcome> {
+        match part {
+            Part::Present(_) => None,
+            Part::Absent(r) => Some(Outcome::skipped(format!("{what} was not given ({r})"))),
+            Part::Error(e) => Some(Outcome::unknown(format!("{what} could not be read: {e}"))),
+        }
+    }
+}
+
+/// One rule's result, after levels were applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub status: Status,
+    pub severity: Severity,
+    pub message: String,
+    pub evidence: Vec<Evidence>,
+    pub remediation: Option<String>,
+}
+
+macro_rules! rules {
+    ($($m:ident),* $(,)?) => {
+        /// Every rule, in catalogue order.
+        pub static RULES: &[Rule] = &[$(Rule { meta: &$m::META, check: $m::check }),*];
+    };
+}
+
+rules!(
+    ekm001_kms_arn_malformed,
+    ekm002_role_arn_malformed,
+    ekm003_external_id_unexpected,
+    ekm004_policy_json_invalid,
+    ekm005_placeholder_left,
+    ekm006_policy_grammar,
+    ekm101_key_missing,
+    ekm102_key_not_symmetric,
+    ekm103_key_not_enabled,
+    ekm104_key_not_customer_managed,
+    ekm105_key_material_expires,
+    ekm106_key_rotation_off,
+    ekm107_key_arn_mismatch,
+    ekm201_key_policy_blocks_role,
+    ekm202_key_policy_denies_role,
+    ekm203_key_policy_conditional,
+    ekm204_key_policy_public,
+    ekm301_role_missing,
+    ekm302_role_cannot_encrypt,
+    ekm303_role_cannot_decrypt,
+    ekm304_policy_resource_is_alias,
+    ekm305_role_kms_overbroad,
+    ekm306_role_grants_beyond_kms,
+    ekm307_boundary_blocks_role,
+    ekm401_trust_blocks_openai,
+    ekm402_trust_principal_broad,
+    ekm403_external_id_not_required,
+    ekm404_external_id_mismatch,
+    ekm405_trust_public,
+    ekm406_trust_other_principals,
+    ekm407_trust_denies_openai,
+    ekm501_live_assume_failed,
+    ekm502_live_round_trip_failed,
+    ekm503_live_external_id_not_enforced,
+);
+
+/// Find a rule by id (`EKM102`, case-insensitive) or slug.
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .find(|r| r.meta.id.eq_ignore_ascii_case(id) || r.meta.slug == id)
+}
+
+/// Run every rule over the inputs, in catalogue order.
+pub fn run_all(inputs: &Inputs) -> Vec<Finding> {
+    let cx = Cx::new(inputs);
+    RULES
+        .iter()
+        .map(|r| {
+            let o = (r.check)(&cx);
+            Finding {
+                rule: r.meta,
+                status: o.status,
+                severity: o.severity.unwrap_or(r.meta.severity),
+                message: o.message,
+                evidence: o.evidence,
+                remediation: o.remediation,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,280 @@
+//! `ekm-check.snapshot/v1`: everything the rules read, so that a check can be repeated offline,
+//! attached to an audit, or built by hand.
+//!
+//! A part that is absent was not collected (its rules are `skipped`); a part named in `errors`
+//! could not be read (its rules are `unknown`). Documents keep their line in the snapshot file.
+
+use serde_json::Value as J;
+
+use crate::error::{Error, Result};
+use crate::inputs::{Doc, Inputs, KeyMeta, Part, Registration, RoleInfo};
+use crate::json::{Node, Value};
+use crate::policy::PolicyKind;
+
+pub const FORMAT: &str = "ekm-check.snapshot/v1";
+
+/// Read a snapshot from its parsed JSON. `file` names it in evidence.
+pub fn to_inputs(root: &Node, file: &str) -> Result<Inputs> {
+    let bad = |m: String| Error::Input {
+        path: file.to_string(),
+        message: m,
+    };
+    if root.members().is_none() {
+        return Err(bad(format!("a snapshot is a JSON object, not {}", root.type_name())));
+    }
+    match root.get("format").and_then(Node::as_str) {
+        Some(FORMAT) => {}
+        Some(other) => {
+            return Err(bad(format!(
+                "format is \"{other}\"; this version of ekm-check reads \"{FORMAT}\""
+            )));
+        }
+        None => {
+            return Err(bad(format!(
+                "no \"format\": a snapshot starts with {{\"format\": \"{FORMAT}\", …}} (is this a policy document? use `ekm-check lint`)"
+            )));
+        }
+    }
+    let mut inputs = Inputs::empty("not in the snapshot");
+    inputs.registration_source = format!("snapshot {file}");
+    if let Some(r) = root.get("registration") {
+        inputs.registration = serde_json::from_value::<Registration>(r.to_serde())
+            .map_err(|e| bad(format!("registration: {e}")))?;
+    }
+    // errors: part name -> message
+    let mut errors: Vec<(String, String)> = Vec::new();
+    if let Some(e) = root.get("errors") {
+        let Some(members) = e.members() else {
+            return Err(bad("\"errors\" must be an object of part: message".into()));
+        };
+        for m in members {
+            let msg = match &m.value.value {
+                Value::String(s) => s.clone(),
+                _ => m.value.to_serde().to_string(),
+            };
+            errors.push((m.key.clone(), msg));
+        }
+    }
+    // The error for a part: its own entry, an entry for one of its items, or its parent's.
+    let error_for = |part: &str| -> Option<String> {
+        let parent = part.split('.').next().unwrap_or(part);
+        errors
+            .iter()
+            .find(|(k, _)| k == part || k.starts_with(&format!("{part}/")) || k.starts_with(&format!("{part}[")))
+            .or_else(|| errors.iter().find(|(k, _)| k == parent))
+            .map(|(_, v)| v.clone())
+    };
+    // Some(Absent|Error) when the part is not usable; None when `node` is there to read.
+    let state = |part: &str, node: Option<&Node>| -> Option<Part<()>> {
+        if let Some(e) = error_for(part) {
+            return Some(Part::Error(e));
+        }
+        match node {
+            Some(_) => None,
+            None => Some(Part::Absent(format!("{part} is not in the snapshot"))),
+        }
+    };
+    let key = root.get("key").filter(|n| !matches!(n.value, Value::Null));
+    let role = root.get("role").filter(|n| !matches!(n.value, Value::Null));
+    let f = Some(file);
+
+    // key.metadata
+    let n = key.and_then(|k| k.get("metadata"));
+    inputs.key = match state("key.metadata", n) {
+        Some(p) => retag(p),
+        None => Part::Present(KeyMeta(n.map(Node::to_serde).unwrap_or(J::Null))),
+    };
+    let n = key.and_then(|k| k.get("policy"));
+    inputs.key_policy = match state("key.policy", n) {
+        Some(p) => retag(p),
+        None => Part::Present(doc(n.expect("present"), PolicyKind::Resource, "key.policy", f, "/key/policy")),
+    };
+    let n = key.and_then(|k| k.get("rotation_enabled"));
+    inputs.rotation = match state("key.rotation_enabled", n) {
+        Some(p) => retag(p),
+        None => match n.map(|n| &n.value) {
+            Some(Value::Bool(b)) => Part::Present(*b),
+            Some(Value::Null) => Part::Absent("key.rotation_enabled is null".into()),
+            _ => return Err(bad("key.rotation_enabled must be true or false".into())),
+        },
+    };
+    let n = key.and_then(|k| k.get("aliases"));
+    inputs.aliases = match state("key.aliases", n) {
+        Some(p) => retag(p),
+        None => {
+            let v = n.map(Node::to_serde).unwrap_or(J::Null);
+            let items = v.as_array().ok_or_else(|| bad("key.aliases must be a list".into()))?;
+            Part::Present(
+                items
+                    .iter()
+                    .filter_map(|a| {
+                        a.as_str()
+                            .map(str::to_string)
+                            .or_else(|| a.get("AliasName").and_then(J::as_str).map(str::to_string))
+                    })
+                    .collect(),
+            )
+        }
+    };
+    let n = key.and_then(|k| k.get("grants"));
+    inputs.grants = match state("key.grants", n) {
+        Some(p) => retag(p),
+        None => Part::Present(
+            n.map(Node::to_serde)
+                .and_then(|v| v.as_array().cloned())
+                .ok_or_else(|| bad("key.grants must be a list".into()))?,
+        ),
+    };
+
+    // role
+    inputs.role = match state("role", role) {
+        Some(p) => retag(p),
+        None => {
+            let r = role.expect("present");
+            Part::Present(RoleInfo {
+                arn: r.get("Arn").and_then(Node::as_str).map(str::to_string),
+                role_id: r.get("RoleId").and_then(Node::as_str).map(str::to_string),
+            })
+        }
+    };
+    let n = role.and_then(|r| r.get("trust_policy").or_else(|| r.get("AssumeRolePolicyDocument")));
+    inputs.trust_policy = match state("role.trust_policy", n) {
+        Some(p) => retag(p),
+        None => {
+            let ptr = if role.and_then(|r| r.get("trust_policy")).is_some() {
+                "/role/trust_policy"
+            } else {
+                "/role/AssumeRolePolicyDocument"
+            };
+            Part::Present(doc(n.expect("present"), PolicyKind::Trust, "role.trust_policy", f, ptr))
+        }
+    };
+    let n = role.and_then(|r| r.get("inline_policies"));
+    inputs.inline_policies = match state("role.inline_policies", n) {
+        Some(p) => retag(p),
+        None => Part::Present(named_docs(n.expect("present"), "role.inline_policies", PolicyKind::Identity, file, &bad)?),
+    };
+    let n = role.and_then(|r| r.get("attached_policies"));
+    inputs.attached_policies = match state("role.attached_policies", n) {
+        Some(p) => retag(p),
+        None => Part::Present(named_docs(n.expect("present"), "role.attached_policies", PolicyKind::Identity, file, &bad)?),
+    };
+    let n = role.and_then(|r| r.get("permissions_boundary"));
+    inputs.boundary = match state("role.permissions_boundary", n) {
+        Some(p) => retag(p),
+        None => match n.map(|n| &n.value) {
+            Some(Value::Null) => Part::Present(None),
+            _ => {
+                let b = n.expect("present");
+                let Some(d) = b.get("document") else {
+                    return Err(bad("role.permissions_boundary needs a \"document\" (or null for no boundary)".into()));
+                };
+                let mut dd = doc(d, PolicyKind::Boundary, "role.permissions_boundary", f, "/role/permissions_boundary/document");
+                dd.arn = b.get("arn").and_then(Node::as_str).map(str::to_string);
+                Part::Present(Some(dd))
+            }
+        },
+    };
+    Ok(inputs)
+}
+
+/// An unusable part (absent or unreadable) as a part of another type.
+fn retag<T>(p: Part<()>) -> Part<T> {
+    match p {
+        Part::Absent(r) => Part::Absent(r),
+        Part::Error(e) => Part::Error(e),
+        Part::Present(()) => Part::Absent("internal: retag of a present part".into()),
+    }
+}
+
+/// A policy document inside the snapshot: a JSON object, or (leniently) JSON text, URL-encoded
+/// as the IAM API returns it.
+fn doc(n: &Node, kind: PolicyKind, source: &str, file: Option<&str>, pointer: &str) -> Doc {
+    if let Some(s) = n.as_str() {
+        let decoded = if s.trim_start().starts_with('%') { url_decode(s) } else { s.to_string() };
+        let mut d = Doc::from_text(&decoded, kind, source);
+        d.file = None;
+        d.source = source.to_string();
+        return d;
+    }
+    Doc::from_node(n, kind, source, file, pointer)
+}
+
+fn named_docs(
+    n: &Node,
+    part: &str,
+    kind: PolicyKind,
+    file: &str,
+    bad: &dyn Fn(String) -> Error,
+) -> Result<Vec<Doc>> {
+    let Value::Array(items) = &n.value else {
+        return Err(bad(format!("{part} must be a list of {{\"name\": …, \"document\": {{…}}}}")));
+    };
+    let mut out = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        let name = it.get("name").and_then(Node::as_str).map(str::to_string);
+        let arn = it.get("arn").and_then(Node::as_str).map(str::to_string);
+        let Some(d) = it.get("document") else {
+            return Err(bad(format!("{part}[{i}] has no \"document\"")));
+        };
+        let label = format!("{part}/{}", name.clone().or_else(|| arn.clone()).unwrap_or_else(|| i.to_string()));
+        let mut dd = doc(d, kind, &label, Some(file), &format!("/{}/{i}/document", part.replace('.', "/")));
+        dd.name = name;
+        dd.arn = arn;
+        out.push(dd);
+    }
+    Ok(out)
+}
+
+/// Decode %XX escapes (IAM returns policy documents URL-encoded). `+` stays `+`.
+pub fn url_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() + 0 && i + 2 <= b.len() - 1 {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json;
+
+    #[test]
+    fn url_decoding() {
+        assert_eq!(url_decode("%7B%22a%22%3A1%7D"), "{\"a\":1}");
+        assert_eq!(url_decode("100%"), "100%");
+        assert_eq!(url_decode("%zz"), "%zz");
+    }
+
+    #[test]
+    fn absent_and_error_parts() {
+        let text = r#"{"format": "ekm-check.snapshot/v1",
+            "key": {"metadata": {"KeySpec": "SYMMETRIC_DEFAULT"}},
+            "errors": {"key.policy": "AccessDeniedException: kms:GetKeyPolicy"}}"#;
+        let i = to_inputs(&json::parse(text).unwrap(), "s.json").unwrap();
+        assert!(matches!(i.key, Part::Present(_)));
+        assert!(matches!(i.key_policy, Part::Error(ref e) if e.contains("GetKeyPolicy")));
+        assert!(matches!(i.rotation, Part::Absent(_)));
+        assert!(matches!(i.role, Part::Absent(_)));
+    }
+
+    #[test]
+    fn wrong_format_is_an_input_error() {
+        let e = to_inputs(&json::parse(r#"{"format": "x"}"#).unwrap(), "s.json").unwrap_err();
+        assert!(e.to_string().contains("ekm-check.snapshot/v1"));
+        let e = to_inputs(&json::parse(r#"{"Version": "2012-10-17"}"#).unwrap(), "s.json").unwrap_err();
+        assert!(e.to_string().contains("lint"));
+    }
+}
