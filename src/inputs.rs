@@ -91,8 +91,28 @@ impl Doc {
         }
     }
 
+    /// From a file's bytes (lint): invalid UTF-8 is a syntax error with its position.
+    pub fn from_bytes(bytes: &[u8], kind: PolicyKind, path: &str) -> Doc {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Doc::from_text(text, kind, path),
+            Err(_) => {
+                let mut d = Doc::from_text(&String::from_utf8_lossy(bytes), kind, path);
+                if let Err(e) = json::parse_bytes(bytes) {
+                    d.policy = Err(e);
+                }
+                d
+            }
+        }
+    }
+
     /// From a node inside a snapshot.
-    pub fn from_node(node: &Node, kind: PolicyKind, source: &str, file: Option<&str>, base_pointer: &str) -> Doc {
+    pub fn from_node(
+        node: &Node,
+        kind: PolicyKind,
+        source: &str,
+        file: Option<&str>,
+        base_pointer: &str,
+    ) -> Doc {
         let policy = Policy::from_node(node, kind, source);
         Doc {
             source: source.to_string(),

@@ -216,6 +216,96 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     Ok(node)
 }
 
+/// Split a JSON object's text into its top-level members, as raw text slices, without building
+/// values: a single pass that tracks strings and nesting. For `[`…`]`, the elements.
+///
+/// This does not validate the values: callers parse each slice they use (and the batch reader
+/// compiles every document it has not seen before with [`parse`]). `None` when the text is not
+/// an object (array) with well-formed nesting; callers then use [`parse`] for the error.
+pub fn split_object(text: &str) -> Option<Vec<(&str, &str)>> {
+    let items = split(text, b'{', b'}')?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        // "key" : value
+        let b = item.as_bytes();
+        if b.first() != Some(&b'"') {
+            return None;
+        }
+        let end = string_end(b, 0)?;
+        let key = &item[1..end - 1];
+        if key.contains('\\') {
+            return None;
+        }
+        let rest = item[end..].trim_start();
+        let value = rest.strip_prefix(':')?.trim();
+        if value.is_empty() {
+            return None;
+        }
+        out.push((key, value));
+    }
+    Some(out)
+}
+
+/// The elements of a JSON array's text, as raw slices (see [`split_object`]).
+pub fn split_array(text: &str) -> Option<Vec<&str>> {
+    split(text, b'[', b']')
+}
+
+/// The index just past the string that starts (with its quote) at `start`.
+fn string_end(b: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+        if b[i] == b'"' {
+            return Some(i + 1);
+        }
+        i += 2;
+    }
+}
+
+fn split(text: &str, open: u8, close: u8) -> Option<Vec<&str>> {
+    let t = text.trim();
+    let b = t.as_bytes();
+    if b.first() != Some(&open) || b.last() != Some(&close) {
+        return None;
+    }
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 1;
+    let mut i = 1;
+    let inner_end = b.len() - 1;
+    while i < inner_end {
+        match b[i] {
+            b'"' => {
+                i = string_end(b, i)?;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.checked_sub(1)?,
+            b',' if depth == 0 => {
+                let item = t[start..i].trim();
+                if item.is_empty() {
+                    return None;
+                }
+                items.push(item);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if depth != 0 || i != inner_end {
+        return None;
+    }
+    let last = t[start..inner_end].trim();
+    if !last.is_empty() {
+        items.push(last);
+    } else if !items.is_empty() {
+        return None; // trailing comma
+    }
+    Some(items)
+}
+
 /// The 1-based line and column of a byte offset.
 pub fn position_of(text: &str, offset: usize) -> Pos {
     let offset = offset.min(text.len());
@@ -755,6 +845,29 @@ mod tests {
         assert_eq!(n.to_serde(), serde_json::json!(["a\"bé😀", -1500.0, 0]));
         assert!(parse("[012]").is_err());
         assert!(parse("[\"\\x\"]").is_err());
+    }
+
+    #[test]
+    fn splitting_without_parsing() {
+        let m = split_object(r#" {"a": [1, {"b": "x,}"}], "c" : "d\"e", "f": null} "#).unwrap();
+        assert_eq!(
+            m,
+            vec![
+                ("a", r#"[1, {"b": "x,}"}]"#),
+                ("c", r#""d\"e""#),
+                ("f", "null")
+            ]
+        );
+        assert_eq!(split_array("[]").unwrap(), Vec::<&str>::new());
+        assert_eq!(
+            split_array("[ {\"a\":1} , 2 ]").unwrap(),
+            vec!["{\"a\":1}", "2"]
+        );
+        assert!(split_object("{\"a\": 1,}").is_none());
+        assert!(split_object("{\"a\": [1}").is_none());
+        assert!(split_object("[1]").is_none());
+        assert!(split_object("{\"a\" 1}").is_none());
+        assert!(split_object("{\"a\": \"x}").is_none());
     }
 
     #[test]

@@ -7,13 +7,15 @@
 //!   three-valued over unknown context).
 
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod eval;
 pub mod input;
 pub mod inputs;
-pub mod snapshot;
 pub mod json;
 pub mod policy;
+pub mod report;
 pub mod rules;
+pub mod snapshot;
 
 pub use error::{Error, Result};

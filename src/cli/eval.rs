@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::exit;
 use crate::error::{Error, Result};
-use crate::eval::request::{ErrorOut, RequestDoc};
+use crate::eval::request::{ErrorOut, PolicyCache, RequestDoc};
 use crate::eval::{CallerSide, Context, PolicySet, Request, evaluate};
 use crate::input;
 use crate::json;
@@ -218,6 +218,7 @@ fn run_batch(
         })?;
         Box::new(std::io::BufReader::with_capacity(1 << 16, f))
     };
+    let mut cache = PolicyCache::default();
     let mut failed = 0usize;
     let mut buf = Vec::with_capacity(4096);
     let mut reader = reader;
@@ -243,12 +244,20 @@ fn run_batch(
         if buf.iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
-        let result = json::parse_bytes(&buf)
-            .map_err(|e| (serde_json::Value::Null, format!("line {lineno}: {e}")))
-            .and_then(|node| {
-                RequestDoc::from_node(&node, unknown)
-                    .map_err(|e| (e.id, format!("line {lineno}: {}", e.message)))
-            });
+        let result = match std::str::from_utf8(&buf) {
+            Ok(text) => RequestDoc::from_text(text, unknown, &mut cache)
+                .map_err(|e| (e.id, format!("line {lineno}: {}", e.message))),
+            Err(_) => Err((
+                serde_json::Value::Null,
+                format!(
+                    "line {lineno}: {}",
+                    json::parse_bytes(&buf)
+                        .err()
+                        .map(|e| e.to_string())
+                        .unwrap_or_default()
+                ),
+            )),
+        };
         match result {
             Ok(doc) => {
                 serde_json::to_writer(&mut *out, &doc.decision())

@@ -1,7 +1,10 @@
 //! The command line: clap definitions and dispatch. `run` is what `main` calls, and what the
 //! tests call in-process.
 
+pub mod catalog;
+pub mod check;
 pub mod eval;
+pub mod init;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -42,8 +45,18 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run every rule on a snapshot of your key and role, report, and exit by verdict
+    Check(check::CheckArgs),
+    /// Run the rules on policy files before they exist in AWS
+    Lint(check::LintArgs),
     /// Decide one IAM request (or a batch) against policy documents, and explain the answer
     Eval(eval::EvalArgs),
+    /// Print correct documents for the setup steps and the registration payload
+    Init(init::InitArgs),
+    /// List the rules
+    Rules(catalog::RulesArgs),
+    /// Print one rule's documentation
+    Explain(catalog::ExplainArgs),
 }
 
 /// Parse `args` and run the command, writing its output to `out` and diagnostics to `err`.
@@ -71,6 +84,11 @@ where
         }
     };
     match cli.command {
+        Command::Check(a) => check::run_check(&a, out, err),
+        Command::Lint(a) => check::run_lint(&a, out, err),
         Command::Eval(a) => eval::run(&a, out, err),
+        Command::Init(a) => init::run(&a, out, err),
+        Command::Rules(a) => catalog::run_rules(&a, out),
+        Command::Explain(a) => catalog::run_explain(&a, out),
     }
 }

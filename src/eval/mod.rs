@@ -70,7 +70,12 @@ impl Request {
             .filter(|a| !a.is_empty())
     }
 
+    /// Does the request cross accounts? A service principal acts for the resource's owner: only
+    /// the resource policy decides, as in the same account.
     pub fn is_cross_account(&self) -> bool {
+        if matches!(self.principal, Principal::Service(_)) {
+            return false;
+        }
         match (self.principal.account(), self.resource_account()) {
             (Some(p), Some(r)) => p != r,
             (None, Some(_)) => true,
@@ -184,12 +189,35 @@ pub struct Evaluation<'a> {
     /// Context keys (as written in the policies) the answer hinges on.
     pub depends_on: Vec<String>,
     pub statements: Vec<StatementResult<'a>>,
-    /// How the layers combined, one line each.
-    pub summary: Vec<String>,
+    /// How each layer answered.
+    pub layers: Layers,
     pub cross_account: bool,
 }
 
+/// How each layer answered, for explanations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layers {
+    /// Do the identity policies allow (as given; see `caller`)?
+    pub identity: Tri,
+    pub caller: CallerSide,
+    /// `None`: no permissions boundary.
+    pub boundary: Option<Tri>,
+    /// `None`: no SCPs given.
+    pub scp: Option<Tri>,
+    /// Does the resource policy allow the principal by its own ARN (or `*`)?
+    pub resource_direct: Tri,
+    /// Does the resource policy allow the principal's account (delegation)?
+    pub resource_account: Tri,
+    pub has_resource_policy: bool,
+    /// KMS or AssumeRole without a key or trust policy: nothing can allow.
+    pub missing_resource_policy: bool,
+    pub needs_resource_policy: bool,
+    /// "key policy", "trust policy" or "resource policy".
+    pub service_label: &'static str,
+}
+
 struct Acc {
+    has_boundary: bool,
     deny: Tri,
     identity: Tri,
     res_exact: Tri,
@@ -203,6 +231,7 @@ struct Acc {
 pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
     let mut statements = Vec::with_capacity(16);
     let mut acc = Acc {
+        has_boundary: !set.boundaries.is_empty(),
         deny: Tri::False,
         identity: Tri::False,
         res_exact: Tri::False,
@@ -230,7 +259,6 @@ pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
         }
     }
 
-    let mut summary = Vec::new();
     let cross = req.is_cross_account();
     let identity = match set.caller {
         CallerSide::Policies => acc.identity,
@@ -248,15 +276,8 @@ pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
     };
     let any_resource = acc.res_exact | acc.res_role | acc.res_account;
     let direct = acc.res_exact | (acc.res_role & boundary);
-    let allow = if needs_resource_policy && set.resource.is_none() {
-        summary.push(format!(
-            "no {service_label} was given: {} requires one to allow the request",
-            if service_label == "key policy" {
-                "KMS"
-            } else {
-                "sts:AssumeRole"
-            }
-        ));
+    let missing_resource_policy = needs_resource_policy && set.resource.is_none();
+    let allow = if missing_resource_policy {
         Tri::False
     } else if cross {
         any_resource & identity & boundary
@@ -266,65 +287,18 @@ pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
         direct | (identity & boundary)
     };
     let allowed = !acc.deny & scp & allow;
-
-    // Explain the combination.
-    if acc.deny != Tri::False {
-        summary.push(format!(
-            "an explicit Deny {}",
-            if acc.deny.is_true() {
-                "applies: it overrides every Allow"
-            } else {
-                "may apply, depending on unknown context"
-            }
-        ));
-    }
-    if !set.scps.is_empty() {
-        summary.push(format!(
-            "service control policies: {}",
-            tri_word(scp, "every level allows", "a level does not allow")
-        ));
-    }
-    if !set.boundaries.is_empty() {
-        summary.push(format!(
-            "permissions boundary: {}",
-            tri_word(
-                boundary,
-                "allows",
-                "does not allow (it caps identity policies and grants to the role ARN)"
-            )
-        ));
-    }
-    match set.caller {
-        CallerSide::Policies => summary.push(format!(
-            "identity policies: {}",
-            tri_word(acc.identity, "allow", "do not allow")
-        )),
-        CallerSide::AssumedAllowed => summary.push(
-            "identity policies: the caller's own account is outside this check; assumed to allow"
-                .into(),
-        ),
-    }
-    if set.resource.is_some() {
-        let how = if acc.res_exact.is_true() || acc.res_role.is_true() {
-            "allows the principal directly".to_string()
-        } else if acc.res_account.is_true() {
-            "delegates to the principal's account (identity policies must allow too)".to_string()
-        } else if any_resource == Tri::Unknown {
-            "may allow, depending on unknown context".to_string()
-        } else {
-            "does not allow the principal or its account".to_string()
-        };
-        summary.push(format!("{service_label}: {how}"));
-    }
-    if cross {
-        summary.push(format!(
-            "cross-account request: the {service_label} and the caller's identity policies must both allow"
-        ));
-    } else if needs_resource_policy {
-        summary.push(format!(
-            "same account: the {service_label} must allow the principal directly, or delegate to the account and identity policies allow"
-        ));
-    }
+    let layers = Layers {
+        identity: acc.identity,
+        caller: set.caller,
+        boundary: (!set.boundaries.is_empty()).then_some(boundary),
+        scp: (!set.scps.is_empty()).then_some(scp),
+        resource_direct: acc.res_exact | acc.res_role,
+        resource_account: acc.res_account,
+        has_resource_policy: set.resource.is_some(),
+        missing_resource_policy,
+        needs_resource_policy,
+        service_label,
+    };
 
     let decision = if acc.deny.is_true() {
         Some(Decision::ExplicitDeny)
@@ -376,8 +350,85 @@ pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
         decision,
         depends_on,
         statements,
-        summary,
+        layers,
         cross_account: cross,
+    }
+}
+
+impl Evaluation<'_> {
+    /// How the layers combined, one line each.
+    pub fn summary(&self) -> Vec<String> {
+        let l = &self.layers;
+        let label = l.service_label;
+        let mut summary = Vec::new();
+        if l.missing_resource_policy {
+            summary.push(format!(
+                "no {label} was given: {} requires one to allow the request",
+                if label == "key policy" {
+                    "KMS"
+                } else {
+                    "sts:AssumeRole"
+                }
+            ));
+        }
+        if self.denied != Tri::False {
+            summary.push(format!(
+                "an explicit Deny {}",
+                if self.denied.is_true() {
+                    "applies: it overrides every Allow"
+                } else {
+                    "may apply, depending on unknown context"
+                }
+            ));
+        }
+        if let Some(scp) = l.scp {
+            summary.push(format!(
+                "service control policies: {}",
+                tri_word(scp, "every level allows", "a level does not allow")
+            ));
+        }
+        if let Some(b) = l.boundary {
+            summary.push(format!(
+                "permissions boundary: {}",
+                tri_word(
+                    b,
+                    "allows",
+                    "does not allow (it caps identity policies and grants to the role ARN)"
+                )
+            ));
+        }
+        match l.caller {
+            CallerSide::Policies => summary.push(format!(
+                "identity policies: {}",
+                tri_word(l.identity, "allow", "do not allow")
+            )),
+            CallerSide::AssumedAllowed => summary.push(
+                "identity policies: the caller's own account is outside this check; assumed to allow"
+                    .into(),
+            ),
+        }
+        if l.has_resource_policy {
+            let how = if l.resource_direct.is_true() {
+                "allows the principal directly"
+            } else if l.resource_account.is_true() {
+                "delegates to the principal's account (identity policies must allow too)"
+            } else if (l.resource_direct | l.resource_account) == Tri::Unknown {
+                "may allow, depending on unknown context"
+            } else {
+                "does not allow the principal or its account"
+            };
+            summary.push(format!("{label}: {how}"));
+        }
+        if self.cross_account {
+            summary.push(format!(
+                "cross-account request: the {label} and the caller's identity policies must both allow"
+            ));
+        } else if l.needs_resource_policy {
+            summary.push(format!(
+                "same account: the {label} must allow the principal directly, or delegate to the account and identity policies allow"
+            ));
+        }
+        summary
     }
 }
 
@@ -397,7 +448,7 @@ fn run_policy<'a>(
     out: &mut Vec<StatementResult<'a>>,
 ) {
     for st in &policy.statements {
-        let (applies, reason, pm) = eval_statement(req, st, layer);
+        let (applies, reason, pm) = eval_statement(req, st, layer, acc.has_boundary);
         if applies != Tri::False {
             match (st.effect, layer) {
                 (Effect::Deny, _) => acc.deny = acc.deny | applies,
@@ -426,10 +477,14 @@ fn run_policy<'a>(
 }
 
 /// Does one statement apply to the request?
+///
+/// `has_boundary`: the principal has a permissions boundary (a Deny with `NotPrincipal` then
+/// always applies to it, as AWS documents).
 pub fn eval_statement(
     req: &Request,
     st: &Statement,
     layer: Layer,
+    has_boundary: bool,
 ) -> (Tri, Reason, Option<PrincipalMatch>) {
     let mut pm = None;
     if layer == Layer::Resource {
@@ -437,6 +492,10 @@ pub fn eval_statement(
             return (Tri::False, Reason::PrincipalNotMatched, None);
         };
         if pr.negated {
+            // AWS checks the principal's own identity and its account against NotPrincipal.
+            // A Deny spares only a principal whose identity and account are both listed (and
+            // never one with a permissions boundary); an Allow, to be safe, excludes a principal
+            // when either is listed.
             let entity = pr
                 .entries
                 .iter()
@@ -444,12 +503,16 @@ pub fn eval_statement(
             let account = pr
                 .entries
                 .iter()
-                .any(|e| e.pattern.lists_account(&req.principal))
-                || matches!(
-                    req.principal,
-                    Principal::Root { .. } | Principal::Anonymous | Principal::Service(_)
-                );
-            if entity && account {
+                .any(|e| e.pattern.lists_account(&req.principal));
+            let accountless = matches!(
+                req.principal,
+                Principal::Root { .. } | Principal::Anonymous | Principal::Service(_)
+            );
+            let excluded = match st.effect {
+                Effect::Deny => entity && (account || accountless) && !has_boundary,
+                Effect::Allow => entity || account,
+            };
+            if excluded {
                 return (Tri::False, Reason::PrincipalNotMatched, None);
             }
             pm = Some(PrincipalMatch::Exact);
@@ -529,7 +592,7 @@ impl Evaluation<'_> {
         for r in &self.statements {
             lines.push(describe(r, req));
         }
-        lines.extend(self.summary.iter().cloned());
+        lines.extend(self.summary());
         if !self.depends_on.is_empty() {
             lines.push(format!(
                 "the answer depends on: {}",
@@ -542,99 +605,117 @@ impl Evaluation<'_> {
 
 /// `identity policy "file.json" statement "Sid" (/Statement/0, line 4)`
 pub fn locate(policy: &Policy, st: &Statement) -> String {
-    let mut s = format!("{} {} {}", noun(policy), quote(&policy.source), st.label());
-    let _ = write!(s, " ({}", st.pointer);
+    let mut s = String::with_capacity(96);
+    locate_into(&mut s, policy, st);
+    s
+}
+
+fn locate_into(s: &mut String, policy: &Policy, st: &Statement) {
+    s.push_str(policy.noun);
+    s.push_str(" \"");
+    s.push_str(&policy.source);
+    s.push_str("\" ");
+    match &st.sid {
+        Some(sid) if !sid.is_empty() => {
+            s.push_str("statement \"");
+            s.push_str(sid);
+            s.push('"');
+        }
+        _ => {
+            let _ = write!(s, "statement #{}", st.index + 1);
+        }
+    }
+    s.push_str(" (");
+    s.push_str(&st.pointer);
     if st.pos.line > 0 {
         let _ = write!(s, ", line {}", st.pos.line);
     }
     s.push(')');
-    s
-}
-
-/// "key policy" for a resource policy of a KMS key, else the kind's noun.
-fn noun(policy: &Policy) -> &'static str {
-    let kms = policy.statements.iter().any(|s| {
-        s.action
-            .raw
-            .iter()
-            .any(|a| a.to_ascii_lowercase().starts_with("kms:"))
-    });
-    if policy.kind == crate::policy::PolicyKind::Resource && kms {
-        "key policy"
-    } else {
-        policy.kind.noun()
-    }
-}
-
-fn quote(s: &str) -> String {
-    format!("\"{s}\"")
 }
 
 fn describe(r: &StatementResult<'_>, req: &Request) -> String {
     let st = r.statement;
-    let at = locate(r.policy, st);
     let verb = match st.effect {
         Effect::Allow => "allows",
         Effect::Deny => "denies",
     };
+    // The frequent lines are built with push_str: a batch writes millions of them.
+    let list = |s: &mut String, items: &mut dyn Iterator<Item = &str>| {
+        s.push('[');
+        for (i, x) in items.enumerate() {
+            if i > 0 {
+                s.push_str(", ");
+            }
+            s.push_str(x);
+        }
+        s.push(']');
+    };
+    let mut s = String::with_capacity(192);
     match &r.reason {
         Reason::Applies => {
-            let how = match r.principal_match {
+            s.push_str(match st.effect {
+                Effect::Allow => "ALLOW: ",
+                Effect::Deny => "DENY: ",
+            });
+            locate_into(&mut s, r.policy, st);
+            s.push(' ');
+            s.push_str(verb);
+            s.push(' ');
+            s.push_str(&req.action);
+            s.push_str(match r.principal_match {
                 Some(PrincipalMatch::Account) => " (via the principal's account)",
                 Some(PrincipalMatch::Role) => " (names the role)",
                 Some(PrincipalMatch::Exact) => " (names the principal)",
                 None => "",
-            };
-            format!(
-                "{}: {at} {verb} {}{how}",
-                st.effect.to_string().to_uppercase(),
-                req.action
-            )
+            });
+            s
         }
         Reason::PrincipalNotMatched => {
-            let names: Vec<&str> = st
-                .principal
-                .as_ref()
-                .map(|p| p.entries.iter().map(|e| e.raw.as_str()).collect())
-                .unwrap_or_default();
+            s.push_str("no match: ");
+            locate_into(&mut s, r.policy, st);
+            let _ = write!(s, ": {} ", req.principal);
             let neg = st.principal.as_ref().is_some_and(|p| p.negated);
-            format!(
-                "no match: {at}: {} {} [{}]",
-                req.principal,
-                if neg {
-                    "is excluded by NotPrincipal"
-                } else {
-                    "is not among the principals"
-                },
-                names.join(", ")
-            )
+            s.push_str(if neg {
+                "is excluded by NotPrincipal "
+            } else {
+                "is not among the principals "
+            });
+            if let Some(p) = &st.principal {
+                list(&mut s, &mut p.entries.iter().map(|e| e.raw.as_str()));
+            }
+            s
         }
-        Reason::ActionNotMatched => format!(
-            "no match: {at}: {} is {}in {}[{}]",
-            req.action,
-            if st.action.negated { "" } else { "not " },
-            if st.action.negated { "NotAction " } else { "" },
-            st.action.raw.join(", ")
-        ),
-        Reason::ResourceNotMatched => {
-            let m = st.resource.as_ref();
+        Reason::ActionNotMatched | Reason::ResourceNotMatched => {
+            let (what, m) = match &r.reason {
+                Reason::ActionNotMatched => (&req.action, Some(&st.action)),
+                _ => (&req.resource, st.resource.as_ref()),
+            };
             let neg = m.is_some_and(|m| m.negated);
-            format!(
-                "no match: {at}: {} is {}in {}[{}]",
-                req.resource,
-                if neg { "" } else { "not " },
-                if neg { "NotResource " } else { "" },
-                m.map(|m| m.raw.join(", ")).unwrap_or_default()
-            )
+            s.push_str("no match: ");
+            locate_into(&mut s, r.policy, st);
+            s.push_str(": ");
+            s.push_str(what);
+            s.push_str(match (neg, matches!(r.reason, Reason::ActionNotMatched)) {
+                (false, _) => " is not in ",
+                (true, true) => " is in NotAction ",
+                (true, false) => " is in NotResource ",
+            });
+            if let Some(m) = m {
+                list(&mut s, &mut m.raw.iter().map(String::as_str));
+            }
+            s
         }
         Reason::ResourceUndecided => format!(
-            "undecided: {at} {verb} {} only if its Resource variables resolve to {}",
-            req.action, req.resource
+            "undecided: {} {verb} {} only if its Resource variables resolve to {}",
+            locate(r.policy, st),
+            req.action,
+            req.resource
         ),
         Reason::ConditionFalse(i) => {
             let c = &st.conditions[*i];
             format!(
-                "no match: {at}: condition {} {} {:?} is false ({})",
+                "no match: {}: condition {} {} {:?} is false ({})",
+                locate(r.policy, st),
                 c.operator_name,
                 c.key,
                 c.raw_values,
@@ -654,7 +735,8 @@ fn describe(r: &StatementResult<'_>, req: &Request) -> String {
                 })
                 .collect();
             format!(
-                "undecided: {at} {verb} {} only if {} (value not known)",
+                "undecided: {} {verb} {} only if {} (value not known)",
+                locate(r.policy, st),
                 req.action,
                 parts.join(" and ")
             )

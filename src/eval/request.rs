@@ -1,21 +1,29 @@
 //! The eval request of the contract (one JSON object; one a line in `--batch`), and its decision.
+//!
+//! A batch usually repeats the same few policies on every line, so documents are read as raw
+//! JSON text and compiled once: a [`PolicyCache`] maps the exact text to the compiled policy.
+//! serde_json reads the line (fast); only when it rejects a line does the positioned reader run,
+//! to say where and why.
+
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use serde::Serialize;
 
 use super::{CallerSide, Context, Evaluation, PolicySet, Request};
-use crate::json::{Node, Value};
+use crate::json::{self, Node};
 use crate::policy::principal::Principal;
 use crate::policy::{Level, Policy, PolicyKind};
 
-/// A request with the documents it carries, all parsed.
+/// A request with the documents it carries, all compiled.
 #[derive(Debug, Clone)]
 pub struct RequestDoc {
     pub id: serde_json::Value,
     pub request: Request,
-    pub identity: Vec<Policy>,
-    pub resource: Option<Policy>,
-    pub boundaries: Vec<Policy>,
-    pub scps: Vec<Vec<Policy>>,
+    pub identity: Vec<Rc<Policy>>,
+    pub resource: Option<Rc<Policy>>,
+    pub boundaries: Vec<Rc<Policy>>,
+    pub scps: Vec<Vec<Rc<Policy>>>,
     pub caller: CallerSide,
 }
 
@@ -44,172 +52,262 @@ pub struct ErrorOut<'a> {
     pub error: &'a str,
 }
 
+/// The request's members as raw JSON text.
+#[derive(Default)]
+struct Fields<'a> {
+    id: Option<&'a str>,
+    principal: Option<&'a str>,
+    action: Option<&'a str>,
+    resource: Option<&'a str>,
+    identity_policies: Option<&'a str>,
+    resource_policy: Option<&'a str>,
+    permission_boundaries: Option<&'a str>,
+    scps: Option<&'a str>,
+    context: Option<&'a str>,
+    unknown: Option<&'a str>,
+    caller_identity_assumed: Option<&'a str>,
+}
+
+/// Compiled policies by kind, label and exact text. Bounded: cleared when it grows past
+/// [`PolicyCache::CAPACITY`] entries, so a batch of all-different policies cannot grow memory.
+#[derive(Debug, Default)]
+pub struct PolicyCache {
+    /// Exact text -> the policies compiled from it (by kind and label).
+    map: HashMap<String, Vec<(PolicyKind, String, Rc<Policy>)>>,
+    /// The exact text of an `identity_policies` list -> its compiled policies.
+    lists: HashMap<String, Vec<Rc<Policy>>>,
+    len: usize,
+}
+
+impl PolicyCache {
+    pub const CAPACITY: usize = 4096;
+
+    fn remember_list(&mut self, raw: &str, policies: &[Rc<Policy>]) {
+        if self.lists.len() >= Self::CAPACITY {
+            self.lists.clear();
+        }
+        self.lists.insert(raw.to_string(), policies.to_vec());
+    }
+
+    fn get(&mut self, raw: &str, kind: PolicyKind, label: &str) -> Result<Rc<Policy>, String> {
+        if let Some(hit) = self
+            .map
+            .get(raw)
+            .and_then(|v| v.iter().find(|(k, l, _)| *k == kind && l == label))
+        {
+            return Ok(hit.2.clone());
+        }
+        let node = json::parse(raw).map_err(|e| format!("{label}: {e}"))?;
+        let p = Policy::from_node(&node, kind, label);
+        if let Some(d) = p
+            .diagnostics
+            .iter()
+            .find(|d| d.level == Level::Error && !d.modelled)
+        {
+            return Err(format!("{label}: invalid policy: {d}"));
+        }
+        let p = Rc::new(p);
+        if self.len >= Self::CAPACITY {
+            self.map.clear();
+            self.len = 0;
+        }
+        self.len += 1;
+        self.map
+            .entry(raw.to_string())
+            .or_default()
+            .push((kind, label.to_string(), p.clone()));
+        Ok(p)
+    }
+}
+
+/// The documents of a list field: `null`/absent, one object, or an array.
+fn items<'a>(raw: Option<&'a str>, field: &str) -> Result<Vec<&'a str>, String> {
+    match raw {
+        None | Some("null") => Ok(Vec::new()),
+        Some(r) if r.starts_with('{') => Ok(vec![r]),
+        Some(r) if r.starts_with('[') => {
+            json::split_array(r).ok_or_else(|| format!("\"{field}\" is not a valid list"))
+        }
+        Some(_) => Err(format!("\"{field}\" must be a list of policy documents")),
+    }
+}
+
+fn scalar(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
 impl RequestDoc {
-    /// Read a request object. `unknown` adds context keys that are not known (three-valued).
+    /// Read a request object from a parsed node (tests, single requests).
     pub fn from_node(node: &Node, unknown: &[String]) -> Result<RequestDoc, RequestError> {
-        let id = node
-            .get("id")
-            .map(Node::to_serde)
+        let text = node.to_serde().to_string();
+        RequestDoc::from_text(&text, unknown, &mut PolicyCache::default())
+    }
+
+    /// Read a request object from JSON text. `unknown` adds context keys that are not known.
+    pub fn from_text(
+        text: &str,
+        unknown: &[String],
+        cache: &mut PolicyCache,
+    ) -> Result<RequestDoc, RequestError> {
+        // Fast path: split the members without parsing the (large, repeated) documents.
+        let Some(members) = json::split_object(text) else {
+            return Err(explain_unreadable(text));
+        };
+        let mut raw = Fields::default();
+        for (k, v) in members {
+            let slot = match k {
+                "id" => &mut raw.id,
+                "principal" => &mut raw.principal,
+                "action" => &mut raw.action,
+                "resource" => &mut raw.resource,
+                "identity_policies" => &mut raw.identity_policies,
+                "resource_policy" => &mut raw.resource_policy,
+                "permission_boundaries" => &mut raw.permission_boundaries,
+                "scps" => &mut raw.scps,
+                "context" => &mut raw.context,
+                "unknown" => &mut raw.unknown,
+                "caller_identity_assumed" => &mut raw.caller_identity_assumed,
+                _ => return Err(explain_unreadable(text)),
+            };
+            if slot.replace(v).is_some() {
+                return Err(explain_unreadable(text));
+            }
+        }
+        let id = raw
+            .id
+            .and_then(|r| serde_json::from_str(r).ok())
             .unwrap_or(serde_json::Value::Null);
         let fail = |m: String| RequestError {
             id: id.clone(),
             message: m,
         };
-        let Some(members) = node.members() else {
-            return Err(fail(format!(
-                "a request must be a JSON object, not {}",
-                node.type_name()
-            )));
+        let string = |field: &str, v: Option<&str>| -> Result<String, RequestError> {
+            let v = v.ok_or_else(|| fail(format!("the request has no \"{field}\"")))?;
+            serde_json::from_str::<String>(v)
+                .map_err(|_| fail(format!("\"{field}\" must be a string")))
         };
-        for m in members {
-            if !matches!(
-                m.key.as_str(),
-                "id" | "principal"
-                    | "action"
-                    | "resource"
-                    | "identity_policies"
-                    | "resource_policy"
-                    | "permission_boundaries"
-                    | "scps"
-                    | "context"
-                    | "unknown"
-                    | "caller_identity_assumed"
-            ) {
-                return Err(fail(format!("unknown field \"{}\" in the request", m.key)));
-            }
-        }
-        let text = |k: &str| -> Result<String, RequestError> {
-            match node.get(k) {
-                Some(n) => n
-                    .as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| fail(format!("\"{k}\" must be a string"))),
-                None => Err(fail(format!("the request has no \"{k}\""))),
-            }
-        };
-        let principal_s = text("principal")?;
+        let principal_s = string("principal", raw.principal)?;
+        let action = string("action", raw.action)?;
+        let resource = string("resource", raw.resource)?;
         let principal =
             Principal::parse(&principal_s).map_err(|e| fail(format!("principal: {e}")))?;
-        let action = text("action")?;
-        let resource = text("resource")?;
         let mut context = Context::default();
-        if let Some(c) = node.get("context") {
-            let Some(members) = c.members() else {
-                return Err(fail("\"context\" must be an object of key: value".into()));
-            };
-            for m in members {
-                let values = match &m.value.value {
-                    Value::Array(items) => items
-                        .iter()
-                        .map(|i| {
-                            scalar(i).ok_or_else(|| {
-                                fail(format!(
-                                    "context \"{}\": values must be strings, numbers or booleans",
-                                    m.key
-                                ))
-                            })
-                        })
-                        .collect::<Result<Vec<_>, _>>()?,
-                    _ => vec![scalar(&m.value).ok_or_else(|| {
-                        fail(format!(
-                            "context \"{}\": values must be strings, numbers or booleans",
-                            m.key
-                        ))
-                    })?],
-                };
-                context.set(&m.key, values);
+        if let Some(c) = raw.context.filter(|c| *c != "null") {
+            let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(c)
+                .map_err(|_| fail("\"context\" must be an object of key: value".into()))?;
+            for (k, v) in &map {
+                let values = match v {
+                    serde_json::Value::Array(items) => {
+                        items.iter().map(scalar).collect::<Option<Vec<_>>>()
+                    }
+                    other => scalar(other).map(|s| vec![s]),
+                }
+                .ok_or_else(|| {
+                    fail(format!(
+                        "context \"{k}\": values must be strings, numbers or booleans"
+                    ))
+                })?;
+                context.set(k, values);
             }
         }
         for u in unknown {
             context.mark_unknown(u);
         }
-        if let Some(u) = node.get("unknown") {
-            let Value::Array(items) = &u.value else {
-                return Err(fail("\"unknown\" must be a list of context keys".into()));
-            };
-            for i in items {
-                context
-                    .mark_unknown(i.as_str().ok_or_else(|| {
-                        fail("\"unknown\" must be a list of context keys".into())
-                    })?);
+        if let Some(u) = raw.unknown.filter(|u| *u != "null") {
+            let keys: Vec<String> = serde_json::from_str(u)
+                .map_err(|_| fail("\"unknown\" must be a list of context keys".into()))?;
+            for k in &keys {
+                context.mark_unknown(k);
             }
         }
-        let caller = match node.get("caller_identity_assumed") {
-            Some(Node {
-                value: Value::Bool(true),
-                ..
-            }) => CallerSide::AssumedAllowed,
-            _ => CallerSide::Policies,
-        };
-        let policy = |n: &Node, kind: PolicyKind, label: String| -> Result<Policy, RequestError> {
-            let p = Policy::from_node(n, kind, &label);
-            if let Some(d) = p.diagnostics.iter().find(|d| d.level == Level::Error) {
-                return Err(fail(format!("{label}: invalid policy: {d}")));
-            }
-            Ok(p)
-        };
-        let list = |k: &str| -> Result<Vec<&Node>, RequestError> {
-            match node.get(k) {
-                None
-                | Some(Node {
-                    value: Value::Null, ..
-                }) => Ok(Vec::new()),
-                Some(Node {
-                    value: Value::Array(items),
-                    ..
-                }) => Ok(items.iter().collect()),
-                Some(
-                    n @ Node {
-                        value: Value::Object(_),
-                        ..
-                    },
-                ) => Ok(vec![n]),
-                Some(_) => Err(fail(format!("\"{k}\" must be a list of policy documents"))),
+        let caller = match raw.caller_identity_assumed {
+            None | Some("false") | Some("null") => CallerSide::Policies,
+            Some("true") => CallerSide::AssumedAllowed,
+            Some(_) => {
+                return Err(fail(
+                    "\"caller_identity_assumed\" must be true or false".into(),
+                ));
             }
         };
-        let identity = list("identity_policies")?
-            .into_iter()
-            .enumerate()
-            .map(|(i, n)| policy(n, PolicyKind::Identity, format!("identity_policies[{i}]")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let action_lc = action.to_ascii_lowercase();
-        let resource_kind = if action_lc.starts_with("sts:assumerole") {
+        let compile = |cache: &mut PolicyCache, r: &str, kind: PolicyKind, label: String| {
+            cache.get(r, kind, &label).map_err(&fail)
+        };
+        let identity = match raw.identity_policies {
+            Some(list) => match cache.lists.get(list) {
+                Some(hit) => hit.clone(),
+                None => {
+                    let mut v = Vec::new();
+                    for (i, r) in items(Some(list), "identity_policies")
+                        .map_err(&fail)?
+                        .into_iter()
+                        .enumerate()
+                    {
+                        v.push(compile(
+                            cache,
+                            r,
+                            PolicyKind::Identity,
+                            format!("identity_policies[{i}]"),
+                        )?);
+                    }
+                    cache.remember_list(list, &v);
+                    v
+                }
+            },
+            None => Vec::new(),
+        };
+        let resource_kind = if action.to_ascii_lowercase().starts_with("sts:assumerole") {
             PolicyKind::Trust
         } else {
             PolicyKind::Resource
         };
-        let resource_policy = match node.get("resource_policy") {
-            None
-            | Some(Node {
-                value: Value::Null, ..
-            }) => None,
-            Some(n) => Some(policy(n, resource_kind, "resource_policy".into())?),
+        let resource_policy = match raw.resource_policy {
+            Some(r) if r != "null" => {
+                Some(compile(cache, r, resource_kind, "resource_policy".into())?)
+            }
+            _ => None,
         };
-        let boundaries = list("permission_boundaries")?
+        let mut boundaries = Vec::new();
+        for (i, r) in items(raw.permission_boundaries, "permission_boundaries")
+            .map_err(&fail)?
             .into_iter()
             .enumerate()
-            .map(|(i, n)| {
-                policy(
-                    n,
-                    PolicyKind::Boundary,
-                    format!("permission_boundaries[{i}]"),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        {
+            boundaries.push(compile(
+                cache,
+                r,
+                PolicyKind::Boundary,
+                format!("permission_boundaries[{i}]"),
+            )?);
+        }
         if boundaries.len() > 1 {
             return Err(fail(
                 "a principal has at most one permissions boundary".into(),
             ));
         }
         let mut scps = Vec::new();
-        for (level, n) in list("scps")?.into_iter().enumerate() {
-            let docs: Vec<&Node> = match &n.value {
-                Value::Array(items) => items.iter().collect(),
-                _ => vec![n],
+        for (level, r) in items(raw.scps, "scps")
+            .map_err(&fail)?
+            .into_iter()
+            .enumerate()
+        {
+            let docs = if r.starts_with('[') {
+                items(Some(r), "scps").map_err(&fail)?
+            } else {
+                vec![r]
             };
             let mut level_docs = Vec::new();
             for (j, d) in docs.into_iter().enumerate() {
-                level_docs.push(policy(d, PolicyKind::Scp, format!("scps[{level}][{j}]"))?);
+                level_docs.push(compile(
+                    cache,
+                    d,
+                    PolicyKind::Scp,
+                    format!("scps[{level}][{j}]"),
+                )?);
             }
             scps.push(level_docs);
         }
@@ -226,10 +324,14 @@ impl RequestDoc {
 
     pub fn policy_set(&self) -> PolicySet<'_> {
         PolicySet {
-            identity: self.identity.iter().collect(),
-            resource: self.resource.as_ref(),
-            boundaries: self.boundaries.iter().collect(),
-            scps: self.scps.iter().map(|l| l.iter().collect()).collect(),
+            identity: self.identity.iter().map(|p| p.as_ref()).collect(),
+            resource: self.resource.as_deref(),
+            boundaries: self.boundaries.iter().map(|p| p.as_ref()).collect(),
+            scps: self
+                .scps
+                .iter()
+                .map(|l| l.iter().map(|p| p.as_ref()).collect())
+                .collect(),
             caller: self.caller,
         }
     }
@@ -249,11 +351,52 @@ impl RequestDoc {
     }
 }
 
-fn scalar(n: &Node) -> Option<String> {
-    match &n.value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(x) => Some(x.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+/// The fast path could not read the text: say where and why, with the positioned reader's
+/// hints for broken JSON, and the request's id when it can be found.
+fn explain_unreadable(text: &str) -> RequestError {
+    const FIELDS: &[&str] = &[
+        "id",
+        "principal",
+        "action",
+        "resource",
+        "identity_policies",
+        "resource_policy",
+        "permission_boundaries",
+        "scps",
+        "context",
+        "unknown",
+        "caller_identity_assumed",
+    ];
+    match json::parse(text) {
+        Err(syntax) => RequestError {
+            id: serde_json::Value::Null,
+            message: syntax.to_string(),
+        },
+        Ok(node) => {
+            let id = node
+                .get("id")
+                .map(Node::to_serde)
+                .unwrap_or(serde_json::Value::Null);
+            let message = match node.members() {
+                None => format!("a request must be a JSON object, not {}", node.type_name()),
+                Some(members) => {
+                    let unknown = members.iter().find(|m| !FIELDS.contains(&m.key.as_str()));
+                    let dup = members
+                        .iter()
+                        .enumerate()
+                        .find(|(i, m)| members[..*i].iter().any(|p| p.key == m.key));
+                    match (unknown, dup) {
+                        (Some(m), _) => format!(
+                            "unknown field \"{}\" in the request (fields: {})",
+                            m.key,
+                            FIELDS.join(", ")
+                        ),
+                        (None, Some((_, m))) => format!("the field \"{}\" appears twice", m.key),
+                        _ => "the request could not be read".to_string(),
+                    }
+                }
+            };
+            RequestError { id, message }
+        }
     }
 }

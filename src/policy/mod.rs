@@ -55,6 +55,9 @@ pub enum Level {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub level: Level,
+    /// The evaluator's model of the document is still exact despite this problem (e.g. an
+    /// invalid principal, which matches nobody); `false` when something was dropped.
+    pub modelled: bool,
     pub message: String,
     pub hint: Option<String>,
     pub pointer: String,
@@ -156,6 +159,8 @@ pub struct Policy {
     pub diagnostics: Vec<Diagnostic>,
     /// Policy variables are expanded only in version 2012-10-17.
     pub variables: bool,
+    /// How to name it in messages: "key policy" for a resource policy about KMS actions.
+    pub noun: &'static str,
 }
 
 /// A document that could not be read as JSON at all.
@@ -198,6 +203,7 @@ impl Policy {
             statements: Vec::new(),
             diagnostics: Vec::new(),
             variables: false,
+            noun: kind.noun(),
         };
         let Some(members) = node.members() else {
             b.error(
@@ -296,6 +302,7 @@ impl Policy {
             if let Some(sid) = st.sid.as_deref().filter(|s| !s.is_empty()) {
                 if let Some((_, first)) = seen.iter().find(|(s, _)| *s == sid) {
                     b.diags.push(Diagnostic {
+                        modelled: true,
                         level: if kind.is_resource_based() {
                             Level::Error
                         } else {
@@ -312,6 +319,15 @@ impl Policy {
             }
         }
         policy.diagnostics = b.diags;
+        let kms = policy.statements.iter().any(|s| {
+            s.action
+                .raw
+                .iter()
+                .any(|a| a.to_ascii_lowercase().starts_with("kms:"))
+        });
+        if kind == PolicyKind::Resource && kms {
+            policy.noun = "key policy";
+        }
         policy
     }
 
@@ -349,6 +365,7 @@ impl Builder {
     ) {
         self.diags.push(Diagnostic {
             level,
+            modelled: level == Level::Warning,
             message,
             hint,
             pointer: pointer.to_string(),
@@ -366,6 +383,7 @@ impl Builder {
         for (i, m) in members.iter().enumerate() {
             if members[..i].iter().any(|p| p.key == m.key) {
                 self.diags.push(Diagnostic {
+                    modelled: false,
                     level: Level::Warning,
                     message: format!(
                         "\"{}\" appears more than once; only the last one counts",
@@ -388,6 +406,7 @@ impl Builder {
             })
             .map(|k| format!("did you mean \"{k}\"?"));
         self.diags.push(Diagnostic {
+            modelled: true,
             level: Level::Error,
             message: format!("unknown element \"{name}\""),
             hint: suggestion.or_else(|| Some(format!("allowed here: {}", known.join(", ")))),
@@ -651,6 +670,7 @@ impl Builder {
         }
         if !a.contains(':') {
             self.diags.push(Diagnostic {
+                modelled: true,
                 level: Level::Error,
                 message: format!("action \"{a}\" has no service prefix"),
                 hint: Some("actions are written service:Name, e.g. \"kms:Encrypt\"".into()),
@@ -661,6 +681,7 @@ impl Builder {
         }
         if let Err(s) = actions::check(a) {
             self.diags.push(Diagnostic {
+                modelled: true,
                 level: Level::Warning,
                 message: format!("unknown action \"{a}\""),
                 hint: s.map(|s| format!("did you mean \"{s}\"?")),
@@ -700,6 +721,7 @@ impl Builder {
                         let pattern = PrincipalPattern::parse(&m.key, &v);
                         match &pattern {
                             PrincipalPattern::Invalid { why, .. } => self.diags.push(Diagnostic {
+                                modelled: true,
                                 level: Level::Error,
                                 message: format!("invalid principal \"{v}\": {why}"),
                                 hint: None,
@@ -707,6 +729,7 @@ impl Builder {
                                 pos,
                             }),
                             PrincipalPattern::UniqueId(_) => self.diags.push(Diagnostic {
+                                modelled: true,
                                 level: Level::Warning,
                                 message: format!("principal \"{v}\" is a unique id: the principal it named was deleted, and it matches nobody"),
                                 hint: Some("re-save the policy with the principal's ARN".into()),
@@ -768,6 +791,7 @@ impl Builder {
                         format!("did you mean \"{k}\"? (operator names are case-sensitive)")
                     });
                 self.diags.push(Diagnostic {
+                    modelled: true,
                     level: Level::Warning,
                     message: format!("unknown condition operator \"{}\": IAM rejects it, and ekm-check cannot decide the condition", op.key),
                     hint: suggestion,
@@ -828,6 +852,7 @@ impl Builder {
                 for (raw, v) in c.raw_values.iter().zip(&c.values) {
                     if let condition::CondValue::Invalid(_) = v {
                         self.diags.push(Diagnostic {
+                            modelled: true,
                             level: Level::Warning,
                             message: format!(
                                 "\"{raw}\" is not a valid value for {}: it matches nothing",

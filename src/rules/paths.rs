@@ -146,7 +146,9 @@ impl<'a> Cx<'a> {
 
     /// OpenAI's `sts:AssumeRole` on the role, with the registered ExternalId.
     pub fn assume(&self) -> &PathResult<'a> {
-        self.assume.get_or_init(|| self.build_assume(self.inputs.registration.external_id.as_deref(), true))
+        self.assume.get_or_init(|| {
+            self.build_assume(self.inputs.registration.external_id.as_deref(), true)
+        })
     }
 
     /// The same request with another ExternalId (`None`: without one), for EKM403/EKM404.
@@ -163,7 +165,11 @@ impl<'a> Cx<'a> {
         }
         let trust = match &self.inputs.trust_policy {
             Part::Present(d) => d,
-            other => return PathResult::Undecidable(Outcome::for_missing(other, "the trust policy").expect("missing")),
+            other => {
+                return PathResult::Undecidable(
+                    Outcome::for_missing(other, "the trust policy").expect("missing"),
+                );
+            }
         };
         let Some(policy) = trust.policy() else {
             return PathResult::Undecidable(Outcome::unknown(format!(
@@ -203,17 +209,22 @@ impl<'a> Cx<'a> {
 
     /// The role session's `kms:Encrypt` on the key.
     pub fn encrypt(&self) -> &PathResult<'a> {
-        self.encrypt.get_or_init(|| self.build_crypto("kms:Encrypt"))
+        self.encrypt
+            .get_or_init(|| self.build_crypto("kms:Encrypt"))
     }
 
     /// The role session's `kms:Decrypt` on the key.
     pub fn decrypt(&self) -> &PathResult<'a> {
-        self.decrypt.get_or_init(|| self.build_crypto("kms:Decrypt"))
+        self.decrypt
+            .get_or_init(|| self.build_crypto("kms:Decrypt"))
     }
 
     /// Both crypto paths with their action names.
     pub fn crypto(&self) -> [(&'static str, &PathResult<'a>); 2] {
-        [("kms:Encrypt", self.encrypt()), ("kms:Decrypt", self.decrypt())]
+        [
+            ("kms:Encrypt", self.encrypt()),
+            ("kms:Decrypt", self.decrypt()),
+        ]
     }
 
     fn build_crypto(&self, action: &str) -> PathResult<'a> {
@@ -222,35 +233,58 @@ impl<'a> Cx<'a> {
             return undecidable_reg(i, "role_arn");
         };
         let Some(key_arn) = self.key_arn() else {
-            if let Some(o) = Outcome::for_missing(&i.key, "the key's metadata (to resolve the alias)") {
+            if let Some(o) =
+                Outcome::for_missing(&i.key, "the key's metadata (to resolve the alias)")
+            {
                 return PathResult::Undecidable(o);
             }
             return undecidable_reg(i, "kms_arn");
         };
         let key_doc = match &i.key_policy {
             Part::Present(d) => d,
-            other => return PathResult::Undecidable(Outcome::for_missing(other, "the key policy").expect("missing")),
+            other => {
+                return PathResult::Undecidable(
+                    Outcome::for_missing(other, "the key policy").expect("missing"),
+                );
+            }
         };
         for (part, what) in [
             (&i.inline_policies.map(|_| ()), "the role's inline policies"),
-            (&i.attached_policies.map(|_| ()), "the role's attached policies"),
+            (
+                &i.attached_policies.map(|_| ()),
+                "the role's attached policies",
+            ),
             (&i.boundary.map(|_| ()), "the role's permissions boundary"),
         ] {
             match part {
                 Part::Present(()) => {}
                 // Lint without permissions files: nothing grants, but say it was not given.
-                Part::Absent(_) if i.lint && what != "the role's attached policies" && what != "the role's permissions boundary" => {
-                    return PathResult::Undecidable(Outcome::for_missing(part, what).expect("missing"));
+                Part::Absent(_)
+                    if i.lint
+                        && what != "the role's attached policies"
+                        && what != "the role's permissions boundary" =>
+                {
+                    return PathResult::Undecidable(
+                        Outcome::for_missing(part, what).expect("missing"),
+                    );
                 }
                 Part::Absent(_) if i.lint => {}
-                other => return PathResult::Undecidable(Outcome::for_missing(other, what).expect("missing")),
+                other => {
+                    return PathResult::Undecidable(
+                        Outcome::for_missing(other, what).expect("missing"),
+                    );
+                }
             }
         }
         let mut docs: Vec<&'a Doc> = Vec::new();
         docs.extend(i.inline_policies.get().into_iter().flatten());
         docs.extend(i.attached_policies.get().into_iter().flatten());
         let boundary: Option<&'a Doc> = i.boundary.get().and_then(|b| b.as_ref());
-        let all = docs.iter().copied().chain(boundary).chain(std::iter::once(key_doc));
+        let all = docs
+            .iter()
+            .copied()
+            .chain(boundary)
+            .chain(std::iter::once(key_doc));
         for d in all {
             if d.policy().is_none() {
                 return PathResult::Undecidable(Outcome::unknown(format!(
@@ -264,7 +298,13 @@ impl<'a> Cx<'a> {
                 "the role ARN {role_arn} is not valid (see EKM002)"
             )));
         };
-        let Principal::Role { partition, account, name, .. } = &role else {
+        let Principal::Role {
+            partition,
+            account,
+            name,
+            ..
+        } = &role
+        else {
             return PathResult::Undecidable(Outcome::unknown(format!(
                 "{role_arn} is not a role ARN (see EKM002)"
             )));
@@ -318,7 +358,12 @@ impl<'a> Cx<'a> {
                 }
             }
             None => {
-                for k in ["kms:KeyOrigin", "kms:KeySpec", "kms:KeyUsage", "kms:MultiRegion"] {
+                for k in [
+                    "kms:KeyOrigin",
+                    "kms:KeySpec",
+                    "kms:KeyUsage",
+                    "kms:MultiRegion",
+                ] {
                     ctx.mark_unknown(k);
                 }
             }
@@ -365,9 +410,14 @@ fn grant_allows(grants: &[J], req: &Request, role_arn: &str) -> Tri {
     let op = req.action.trim_start_matches("kms:");
     let mut acc = Tri::False;
     for g in grants {
-        let grantee = g.get("GranteePrincipal").and_then(J::as_str).unwrap_or_default();
+        let grantee = g
+            .get("GranteePrincipal")
+            .and_then(J::as_str)
+            .unwrap_or_default();
         let names_role = grantee == role_arn
-            || PrincipalPattern::parse("AWS", grantee).matches(&req.principal).is_some_and(|m| m != crate::policy::principal::PrincipalMatch::Account);
+            || PrincipalPattern::parse("AWS", grantee)
+                .matches(&req.principal)
+                .is_some_and(|m| m != crate::policy::principal::PrincipalMatch::Account);
         if !names_role {
             continue;
         }
@@ -387,11 +437,14 @@ fn grant_allows(grants: &[J], req: &Request, role_arn: &str) -> Tri {
 
 impl Decided<'_> {
     /// The statements that apply (or may) with the given effect in the given layer.
-    pub fn applying(&self, layer: eval::Layer, effect: Effect) -> impl Iterator<Item = &eval::StatementResult<'_>> {
-        self.eval
-            .statements
-            .iter()
-            .filter(move |r| r.layer == layer && r.statement.effect == effect && r.applies != Tri::False)
+    pub fn applying(
+        &self,
+        layer: eval::Layer,
+        effect: Effect,
+    ) -> impl Iterator<Item = &eval::StatementResult<'_>> {
+        self.eval.statements.iter().filter(move |r| {
+            r.layer == layer && r.statement.effect == effect && r.applies != Tri::False
+        })
     }
 }
 
@@ -443,14 +496,15 @@ pub fn crypto_outcome(cx: &Cx<'_>, action: &str, path: &PathResult<'_>) -> Outco
             let identity_allows = d
                 .applying(eval::Layer::Identity, Effect::Allow)
                 .any(|r| r.applies.is_true());
-            let key_direct = d
-                .applying(eval::Layer::Resource, Effect::Allow)
-                .any(|r| r.applies.is_true() && r.principal_match != Some(crate::policy::principal::PrincipalMatch::Account));
-            let key_account = d
-                .applying(eval::Layer::Resource, Effect::Allow)
-                .any(|r| r.applies.is_true() && r.principal_match == Some(crate::policy::principal::PrincipalMatch::Account));
-            let boundary_blocks = !cx.inputs.boundary.get().is_some_and(|b| b.is_none())
-                && d.eval.summary.iter().any(|s| s.starts_with("permissions boundary: does not"));
+            let key_direct = d.applying(eval::Layer::Resource, Effect::Allow).any(|r| {
+                r.applies.is_true()
+                    && r.principal_match != Some(crate::policy::principal::PrincipalMatch::Account)
+            });
+            let key_account = d.applying(eval::Layer::Resource, Effect::Allow).any(|r| {
+                r.applies.is_true()
+                    && r.principal_match == Some(crate::policy::principal::PrincipalMatch::Account)
+            });
+            let boundary_blocks = d.eval.layers.boundary == Some(Tri::False);
             let mut fixes = Vec::new();
             if !identity_allows && !key_direct {
                 why.push("no identity policy of the role allows it".to_string());
@@ -460,7 +514,10 @@ pub fn crypto_outcome(cx: &Cx<'_>, action: &str, path: &PathResult<'_>) -> Outco
                 ));
             }
             if !key_direct && !key_account {
-                why.push("the key policy neither names the role nor delegates to the account".to_string());
+                why.push(
+                    "the key policy neither names the role nor delegates to the account"
+                        .to_string(),
+                );
                 fixes.push(format!(
                     "add this statement to the key policy:\n{}",
                     super::fixes::pretty(&super::fixes::key_policy_statement(role))
@@ -472,7 +529,7 @@ pub fn crypto_outcome(cx: &Cx<'_>, action: &str, path: &PathResult<'_>) -> Outco
                 why.push("the permissions boundary does not allow it (see EKM307)".to_string());
             }
             if why.is_empty() {
-                why.extend(d.eval.summary.iter().cloned());
+                why.extend(d.eval.summary());
             }
             // Point at the statements that were closest: Allows for KMS that did not match.
             let near: Vec<Evidence> = d
@@ -480,7 +537,12 @@ pub fn crypto_outcome(cx: &Cx<'_>, action: &str, path: &PathResult<'_>) -> Outco
                 .statements
                 .iter()
                 .filter(|r| r.statement.effect == Effect::Allow && r.applies == Tri::False)
-                .filter(|r| !matches!(r.reason, eval::Reason::ActionNotMatched | eval::Reason::PrincipalNotMatched))
+                .filter(|r| {
+                    !matches!(
+                        r.reason,
+                        eval::Reason::ActionNotMatched | eval::Reason::PrincipalNotMatched
+                    )
+                })
                 .map(|r| cx.evidence(r.policy, r.statement))
                 .collect();
             let mut o = Outcome::fail(format!(

@@ -1,0 +1,73 @@
+//! `--format json`: `ekm-check.report/v1`, byte-stable for the same input.
+
+use serde::Serialize;
+
+use super::{Report, Summary};
+use crate::inputs::Registration;
+use crate::rules::{Evidence, Finding};
+
+pub const FORMAT: &str = "ekm-check.report/v1";
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct ResultOut<'a> {
+    rule: &'static str,
+    name: &'static str,
+    severity: &'static str,
+    status: &'static str,
+    message: &'a str,
+    evidence: &'a [Evidence],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ReportOut<'a> {
+    format: &'static str,
+    tool: Tool,
+    registration: &'a Registration,
+    source: &'a str,
+    verdict: &'static str,
+    results: Vec<ResultOut<'a>>,
+    summary: Summary,
+}
+
+fn result(f: &Finding) -> ResultOut<'_> {
+    ResultOut {
+        rule: f.rule.id,
+        name: f.rule.slug,
+        severity: f.severity.as_str(),
+        status: f.status.as_str(),
+        message: &f.message,
+        evidence: &f.evidence,
+        remediation: f.remediation.as_deref(),
+    }
+}
+
+pub fn value(r: &Report) -> serde_json::Value {
+    let out = ReportOut {
+        format: FORMAT,
+        tool: Tool {
+            name: "ekm-check",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        registration: &r.registration,
+        source: &r.source,
+        verdict: r.verdict(),
+        results: r.findings.iter().map(result).collect(),
+        summary: r.summary(),
+    };
+    serde_json::to_value(&out).unwrap_or_default()
+}
+
+/// The report as pretty JSON with a final newline.
+pub fn render(r: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(&value(r)).unwrap_or_default();
+    s.push('\n');
+    s
+}
