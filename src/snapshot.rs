@@ -20,7 +20,10 @@ pub fn to_inputs(root: &Node, file: &str) -> Result<Inputs> {
         message: m,
     };
     if root.members().is_none() {
-        return Err(bad(format!("a snapshot is a JSON object, not {}", root.type_name())));
+        return Err(bad(format!(
+            "a snapshot is a JSON object, not {}",
+            root.type_name()
+        )));
     }
     match root.get("format").and_then(Node::as_str) {
         Some(FORMAT) => {}
@@ -60,7 +63,11 @@ pub fn to_inputs(root: &Node, file: &str) -> Result<Inputs> {
         let parent = part.split('.').next().unwrap_or(part);
         errors
             .iter()
-            .find(|(k, _)| k == part || k.starts_with(&format!("{part}/")) || k.starts_with(&format!("{part}[")))
+            .find(|(k, _)| {
+                k == part
+                    || k.starts_with(&format!("{part}/"))
+                    || k.starts_with(&format!("{part}["))
+            })
             .or_else(|| errors.iter().find(|(k, _)| k == parent))
             .map(|(_, v)| v.clone())
     };
@@ -87,7 +94,13 @@ pub fn to_inputs(root: &Node, file: &str) -> Result<Inputs> {
     let n = key.and_then(|k| k.get("policy"));
     inputs.key_policy = match state("key.policy", n) {
         Some(p) => retag(p),
-        None => Part::Present(doc(n.expect("present"), PolicyKind::Resource, "key.policy", f, "/key/policy")),
+        None => Part::Present(doc(
+            n.expect("present"),
+            PolicyKind::Resource,
+            "key.policy",
+            f,
+            "/key/policy",
+        )),
     };
     let n = key.and_then(|k| k.get("rotation_enabled"));
     inputs.rotation = match state("key.rotation_enabled", n) {
@@ -103,7 +116,9 @@ pub fn to_inputs(root: &Node, file: &str) -> Result<Inputs> {
         Some(p) => retag(p),
         None => {
             let v = n.map(Node::to_serde).unwrap_or(J::Null);
-            let items = v.as_array().ok_or_else(|| bad("key.aliases must be a list".into()))?;
+            let items = v
+                .as_array()
+                .ok_or_else(|| bad("key.aliases must be a list".into()))?;
             Part::Present(
                 items
                     .iter()
@@ -137,7 +152,10 @@ pub fn to_inputs(root: &Node, file: &str) -> Result<Inputs> {
             })
         }
     };
-    let n = role.and_then(|r| r.get("trust_policy").or_else(|| r.get("AssumeRolePolicyDocument")));
+    let n = role.and_then(|r| {
+        r.get("trust_policy")
+            .or_else(|| r.get("AssumeRolePolicyDocument"))
+    });
     inputs.trust_policy = match state("role.trust_policy", n) {
         Some(p) => retag(p),
         None => {
@@ -146,34 +164,60 @@ pub fn to_inputs(root: &Node, file: &str) -> Result<Inputs> {
             } else {
                 "/role/AssumeRolePolicyDocument"
             };
-            Part::Present(doc(n.expect("present"), PolicyKind::Trust, "role.trust_policy", f, ptr))
+            Part::Present(doc(
+                n.expect("present"),
+                PolicyKind::Trust,
+                "role.trust_policy",
+                f,
+                ptr,
+            ))
         }
     };
     let n = role.and_then(|r| r.get("inline_policies"));
     inputs.inline_policies = match state("role.inline_policies", n) {
         Some(p) => retag(p),
-        None => Part::Present(named_docs(n.expect("present"), "role.inline_policies", PolicyKind::Identity, file, &bad)?),
+        None => Part::Present(named_docs(
+            n.expect("present"),
+            "role.inline_policies",
+            PolicyKind::Identity,
+            file,
+            &bad,
+        )?),
     };
     let n = role.and_then(|r| r.get("attached_policies"));
     inputs.attached_policies = match state("role.attached_policies", n) {
         Some(p) => retag(p),
-        None => Part::Present(named_docs(n.expect("present"), "role.attached_policies", PolicyKind::Identity, file, &bad)?),
+        None => Part::Present(named_docs(
+            n.expect("present"),
+            "role.attached_policies",
+            PolicyKind::Identity,
+            file,
+            &bad,
+        )?),
     };
     let n = role.and_then(|r| r.get("permissions_boundary"));
     inputs.boundary = match state("role.permissions_boundary", n) {
         Some(p) => retag(p),
-        None => match n.map(|n| &n.value) {
-            Some(Value::Null) => Part::Present(None),
-            _ => {
-                let b = n.expect("present");
-                let Some(d) = b.get("document") else {
-                    return Err(bad("role.permissions_boundary needs a \"document\" (or null for no boundary)".into()));
-                };
-                let mut dd = doc(d, PolicyKind::Boundary, "role.permissions_boundary", f, "/role/permissions_boundary/document");
-                dd.arn = b.get("arn").and_then(Node::as_str).map(str::to_string);
-                Part::Present(Some(dd))
+        None => {
+            match n.map(|n| &n.value) {
+                Some(Value::Null) => Part::Present(None),
+                _ => {
+                    let b = n.expect("present");
+                    let Some(d) = b.get("document") else {
+                        return Err(bad("role.permissions_boundary needs a \"document\" (or null for no boundary)".into()));
+                    };
+                    let mut dd = doc(
+                        d,
+                        PolicyKind::Boundary,
+                        "role.permissions_boundary",
+                        f,
+                        "/role/permissions_boundary/document",
+                    );
+                    dd.arn = b.get("arn").and_then(Node::as_str).map(str::to_string);
+                    Part::Present(Some(dd))
+                }
             }
-        },
+        }
     };
     Ok(inputs)
 }
@@ -191,7 +235,11 @@ fn retag<T>(p: Part<()>) -> Part<T> {
 /// as the IAM API returns it.
 fn doc(n: &Node, kind: PolicyKind, source: &str, file: Option<&str>, pointer: &str) -> Doc {
     if let Some(s) = n.as_str() {
-        let decoded = if s.trim_start().starts_with('%') { url_decode(s) } else { s.to_string() };
+        let decoded = if s.trim_start().starts_with('%') {
+            url_decode(s)
+        } else {
+            s.to_string()
+        };
         let mut d = Doc::from_text(&decoded, kind, source);
         d.file = None;
         d.source = source.to_string();
@@ -208,7 +256,9 @@ fn named_docs(
     bad: &dyn Fn(String) -> Error,
 ) -> Result<Vec<Doc>> {
     let Value::Array(items) = &n.value else {
-        return Err(bad(format!("{part} must be a list of {{\"name\": …, \"document\": {{…}}}}")));
+        return Err(bad(format!(
+            "{part} must be a list of {{\"name\": …, \"document\": {{…}}}}"
+        )));
     };
     let mut out = Vec::new();
     for (i, it) in items.iter().enumerate() {
@@ -217,8 +267,19 @@ fn named_docs(
         let Some(d) = it.get("document") else {
             return Err(bad(format!("{part}[{i}] has no \"document\"")));
         };
-        let label = format!("{part}/{}", name.clone().or_else(|| arn.clone()).unwrap_or_else(|| i.to_string()));
-        let mut dd = doc(d, kind, &label, Some(file), &format!("/{}/{i}/document", part.replace('.', "/")));
+        let label = format!(
+            "{part}/{}",
+            name.clone()
+                .or_else(|| arn.clone())
+                .unwrap_or_else(|| i.to_string())
+        );
+        let mut dd = doc(
+            d,
+            kind,
+            &label,
+            Some(file),
+            &format!("/{}/{i}/document", part.replace('.', "/")),
+        );
         dd.name = name;
         dd.arn = arn;
         out.push(dd);
@@ -232,7 +293,7 @@ pub fn url_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() + 0 && i + 2 <= b.len() - 1 {
+        if b[i] == b'%' && i + 2 < b.len() {
             let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
             if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                 out.push(v);
@@ -274,7 +335,11 @@ mod tests {
     fn wrong_format_is_an_input_error() {
         let e = to_inputs(&json::parse(r#"{"format": "x"}"#).unwrap(), "s.json").unwrap_err();
         assert!(e.to_string().contains("ekm-check.snapshot/v1"));
-        let e = to_inputs(&json::parse(r#"{"Version": "2012-10-17"}"#).unwrap(), "s.json").unwrap_err();
+        let e = to_inputs(
+            &json::parse(r#"{"Version": "2012-10-17"}"#).unwrap(),
+            "s.json",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("lint"));
     }
 }

@@ -19,9 +19,13 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
         return o;
     }
     let meta = cx.inputs.key.get().expect("present");
-    let spec = meta.str("KeySpec").or_else(|| meta.str("CustomerMasterKeySpec"));
+    let spec = meta
+        .str("KeySpec")
+        .or_else(|| meta.str("CustomerMasterKeySpec"));
     let usage = meta.str("KeyUsage");
-    let ev = |field: &str, v: Option<&str>| Evidence::new("key.metadata", &format!("/{field}"), v.map(|v| json!(v)));
+    let ev = |field: &str, v: Option<&str>| {
+        Evidence::new("key.metadata", &format!("/{field}"), v.map(|v| json!(v)))
+    };
     let fix = "create a new key with key type Symmetric and usage Encrypt and decrypt \
                (`aws kms create-key --key-spec SYMMETRIC_DEFAULT --key-usage ENCRYPT_DECRYPT`), \
                then register its ARN; a key's spec and usage cannot be changed";
@@ -35,7 +39,8 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
             .fix(fix);
         }
         None => {
-            return Outcome::unknown("the key's metadata has no KeySpec").evidence(ev("KeySpec", None));
+            return Outcome::unknown("the key's metadata has no KeySpec")
+                .evidence(ev("KeySpec", None));
         }
     }
     match usage {

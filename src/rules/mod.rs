@@ -6,10 +6,10 @@
 //! suppressions: those are applied in one place, after every rule ran.
 
 pub mod fixes;
+pub mod paths;
 pub mod support_inputs;
 pub mod support_keypolicy;
 pub mod support_trust;
-pub mod paths;
 
 mod ekm001_kms_arn_malformed;
 mod ekm002_role_arn_malformed;
