@@ -3,11 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::error::{Error, Result};
 use crate::inputs::Registration;
 use crate::report::FailOn;
+use crate::report::gate::{Ignore, Level};
 
 pub const FILE_NAME: &str = "ekm-check.toml";
 
@@ -18,6 +22,12 @@ pub struct Config {
     pub registration: RegistrationConfig,
     #[serde(default)]
     pub check: CheckDefaults,
+    /// `[rules]`: a level per rule id.
+    #[serde(default)]
+    pub rules: BTreeMap<Spanned<String>, Level>,
+    /// `[[ignore]]` entries.
+    #[serde(default)]
+    pub ignore: Vec<Spanned<Ignore>>,
 }
 
 /// `[registration]`: the values registered with OpenAI.
@@ -75,7 +85,68 @@ pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
             message: format!("{at}{}", e.message()),
         }
     })?;
+    validate(&cfg, &text, &path)?;
     Ok((cfg, Some(path)))
+}
+
+impl Config {
+    /// The rule levels, in file order.
+    pub fn levels(&self) -> Vec<(String, Level)> {
+        self.rules
+            .iter()
+            .map(|(k, v)| (k.get_ref().clone(), *v))
+            .collect()
+    }
+
+    pub fn ignores(&self) -> Vec<Ignore> {
+        self.ignore.iter().map(|i| i.get_ref().clone()).collect()
+    }
+}
+
+/// Rule ids must exist, reasons must say something, dates must be dates: each error names its line.
+fn validate(cfg: &Config, text: &str, path: &Path) -> Result<()> {
+    let at = |offset: usize, message: String| {
+        let p = crate::json::position_of(text, offset);
+        Error::Input {
+            path: path.display().to_string(),
+            message: format!("line {}, column {}: {message}", p.line, p.col),
+        }
+    };
+    let known =
+        |id: &str| crate::rules::find(id).is_some_and(|r| r.meta.id.eq_ignore_ascii_case(id));
+    for k in cfg.rules.keys() {
+        if !known(k.get_ref()) {
+            return Err(at(
+                k.span().start,
+                format!("[rules]: no rule {} (see `ekm-check rules`)", k.get_ref()),
+            ));
+        }
+    }
+    for ig in &cfg.ignore {
+        let i = ig.get_ref();
+        let start = ig.span().start;
+        if !known(&i.rule) {
+            return Err(at(
+                start,
+                format!("[[ignore]]: no rule {} (see `ekm-check rules`)", i.rule),
+            ));
+        }
+        if i.reason.trim().is_empty() {
+            return Err(at(
+                start,
+                "[[ignore]]: the reason must say why the finding is acceptable".into(),
+            ));
+        }
+        if let Some(u) = &i.until {
+            if chrono::NaiveDate::parse_from_str(u, "%Y-%m-%d").is_err() {
+                return Err(at(
+                    start,
+                    format!("[[ignore]]: until = \"{u}\" is not a date like 2027-03-01"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -98,5 +169,21 @@ mod tests {
         let (c, _) = load(Some(&p)).unwrap();
         assert_eq!(c.registration.external_id.as_deref(), Some("org-x"));
         assert_eq!(c.check.fail_on, Some(FailOn::Warning));
+        std::fs::write(
+            &p,
+            "[rules]\nEKM106 = \"allow\"\n\n[[ignore]]\nrule = \"EKM402\"\nreason = \"\"\n",
+        )
+        .unwrap();
+        let e = load(Some(&p)).unwrap_err().to_string();
+        assert!(e.contains("line 4") && e.contains("reason"), "{e}");
+        std::fs::write(&p, "[rules]\nEKM999 = \"allow\"\n").unwrap();
+        let e = load(Some(&p)).unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("EKM999"), "{e}");
+        std::fs::write(&p, "[[ignore]]\nrule = \"EKM402\"\n").unwrap();
+        let e = load(Some(&p)).unwrap_err().to_string();
+        assert!(e.contains("reason"), "a reason is required: {e}");
+        std::fs::write(&p, "[rules]\nEKM106 = \"never\"\n").unwrap();
+        let e = load(Some(&p)).unwrap_err().to_string();
+        assert!(e.contains("line 2"), "{e}");
     }
 }

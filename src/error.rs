@@ -14,6 +14,9 @@ pub enum Error {
     /// A file was read but is not what it should be (JSON syntax, size, format).
     #[error("{path}: {message}")]
     Input { path: String, message: String },
+    /// AWS could not be reached at all (no credentials, no network).
+    #[error("no AWS access: {0}")]
+    NoAccess(String),
     /// The command line does not make sense.
     #[error("{0}")]
     Usage(String),

@@ -155,10 +155,37 @@ pub struct RoleInfo {
     pub role_id: Option<String>,
 }
 
-/// Results of the live round trip (issue 4); `None` when `--live` was not given.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A live call that failed: the AWS error code (when AWS answered) and the message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveError {
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl LiveError {
+    /// AWS refused the caller (as opposed to a network or configuration failure).
+    pub fn is_access_denied(&self) -> bool {
+        self.code
+            .as_deref()
+            .is_some_and(|c| c.contains("AccessDenied") || c.contains("Unauthorized"))
+    }
+}
+
+/// Results of `--live`: OpenAI's path done for real by the checking identity. Latencies in ms.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Live {
-    pub assume: Option<Result<f64, String>>,
+    /// The checking identity's ARN (from GetCallerIdentity).
+    pub caller: Option<String>,
+    /// AssumeRole with the registered ExternalId.
+    pub assume: Result<f64, LiveError>,
+    /// Encrypt of 32 random bytes as the role, then Decrypt; `None` when not attempted.
+    pub encrypt: Option<Result<f64, LiveError>>,
+    pub decrypt: Option<Result<f64, LiveError>>,
+    /// Did Decrypt return the bytes that were encrypted?
+    pub round_trip_matches: Option<bool>,
+    /// AssumeRole without an ExternalId, and with a wrong one: `Ok` means AWS accepted it.
+    pub without_external_id: Option<Result<(), LiveError>>,
+    pub wrong_external_id: Option<Result<(), LiveError>>,
 }
 
 /// Everything the rules read.

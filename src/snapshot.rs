@@ -13,8 +13,18 @@ use crate::policy::PolicyKind;
 
 pub const FORMAT: &str = "ekm-check.snapshot/v1";
 
-/// Read a snapshot from its parsed JSON. `file` names it in evidence.
+/// Read a snapshot file's parsed JSON. `file` names it in errors and evidence (with lines).
 pub fn to_inputs(root: &Node, file: &str) -> Result<Inputs> {
+    read(root, file, Some(file))
+}
+
+/// Read a snapshot the loader built from AWS: evidence names AWS sources, without a file.
+pub fn from_aws(value: &serde_json::Value) -> Result<Inputs> {
+    read(&Node::from_serde(value), "AWS", None)
+}
+
+fn read(root: &Node, name: &str, located: Option<&str>) -> Result<Inputs> {
+    let file = name;
     let bad = |m: String| Error::Input {
         path: file.to_string(),
         message: m,
@@ -39,7 +49,7 @@ pub fn to_inputs(root: &Node, file: &str) -> Result<Inputs> {
         }
     }
     let mut inputs = Inputs::empty("not in the snapshot");
-    inputs.registration_source = format!("snapshot {file}");
+    inputs.registration_source = format!("snapshot {name}");
     if let Some(r) = root.get("registration") {
         inputs.registration = serde_json::from_value::<Registration>(r.to_serde())
             .map_err(|e| bad(format!("registration: {e}")))?;
@@ -83,7 +93,7 @@ pub fn to_inputs(root: &Node, file: &str) -> Result<Inputs> {
     };
     let key = root.get("key").filter(|n| !matches!(n.value, Value::Null));
     let role = root.get("role").filter(|n| !matches!(n.value, Value::Null));
-    let f = Some(file);
+    let f = located;
 
     // key.metadata
     let n = key.and_then(|k| k.get("metadata"));
@@ -180,7 +190,7 @@ pub fn to_inputs(root: &Node, file: &str) -> Result<Inputs> {
             n.expect("present"),
             "role.inline_policies",
             PolicyKind::Identity,
-            file,
+            f,
             &bad,
         )?),
     };
@@ -191,7 +201,7 @@ pub fn to_inputs(root: &Node, file: &str) -> Result<Inputs> {
             n.expect("present"),
             "role.attached_policies",
             PolicyKind::Identity,
-            file,
+            f,
             &bad,
         )?),
     };
@@ -252,7 +262,7 @@ fn named_docs(
     n: &Node,
     part: &str,
     kind: PolicyKind,
-    file: &str,
+    file: Option<&str>,
     bad: &dyn Fn(String) -> Error,
 ) -> Result<Vec<Doc>> {
     let Value::Array(items) = &n.value else {
@@ -277,7 +287,7 @@ fn named_docs(
             d,
             kind,
             &label,
-            Some(file),
+            file,
             &format!("/{}/{i}/document", part.replace('.', "/")),
         );
         dd.name = name;

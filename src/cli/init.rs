@@ -23,11 +23,18 @@ pub struct InitArgs {
     /// The configuration file [default: ./ekm-check.toml when it exists]
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
+    /// Print instead the minimal read-only IAM policy for the identity that runs ekm-check
+    #[arg(long)]
+    pub checker_policy: bool,
 }
 
 pub fn run(a: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     let (cfg, _) = config::load(a.config.as_deref())?;
     let reg = a.registration.registration().or(&cfg.registration());
+    if a.checker_policy {
+        writeln!(out, "{}", fixes::pretty(&fixes::checker_policy(&reg)))?;
+        return Ok(exit::OK);
+    }
     let missing: Vec<&str> = [
         ("--kms-arn", reg.kms_arn.is_none()),
         ("--role-arn", reg.role_arn.is_none()),

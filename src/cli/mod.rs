@@ -45,8 +45,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run every rule on a snapshot of your key and role, report, and exit by verdict
+    /// Read your key and role (or a snapshot), run every rule, report, exit by verdict
     Check(check::CheckArgs),
+    /// Read your key and role from AWS (read-only) and save them as a snapshot
+    Snapshot(check::SnapshotArgs),
     /// Run the rules on policy files before they exist in AWS
     Lint(check::LintArgs),
     /// Decide one IAM request (or a batch) against policy documents, and explain the answer
@@ -74,7 +76,17 @@ where
             } else {
                 exit::OK
             };
-            let rendered = e.render().ansi().to_string();
+            use std::io::IsTerminal;
+            let styled = if e.use_stderr() {
+                std::io::stderr().is_terminal()
+            } else {
+                std::io::stdout().is_terminal()
+            } && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let rendered = if styled {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
             if e.use_stderr() {
                 let _ = write!(err, "{rendered}");
             } else {
@@ -85,6 +97,7 @@ where
     };
     match cli.command {
         Command::Check(a) => check::run_check(&a, out, err),
+        Command::Snapshot(a) => check::run_snapshot(&a, out, err),
         Command::Lint(a) => check::run_lint(&a, out, err),
         Command::Eval(a) => eval::run(&a, out, err),
         Command::Init(a) => init::run(&a, out, err),

@@ -24,6 +24,8 @@ struct ResultOut<'a> {
     evidence: &'a [Evidence],
     #[serde(skip_serializing_if = "Option::is_none")]
     remediation: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<&'a crate::rules::Suppression>,
 }
 
 #[derive(Serialize)]
@@ -35,6 +37,8 @@ struct ReportOut<'a> {
     verdict: &'static str,
     results: Vec<ResultOut<'a>>,
     summary: Summary,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
 }
 
 fn result(f: &Finding) -> ResultOut<'_> {
@@ -46,6 +50,7 @@ fn result(f: &Finding) -> ResultOut<'_> {
         message: &f.message,
         evidence: &f.evidence,
         remediation: f.remediation.as_deref(),
+        suppressed: f.suppressed.as_ref(),
     }
 }
 
@@ -61,6 +66,7 @@ pub fn value(r: &Report) -> serde_json::Value {
         verdict: r.verdict(),
         results: r.findings.iter().map(result).collect(),
         summary: r.summary(),
+        notes: &r.notes,
     };
     serde_json::to_value(&out).unwrap_or_default()
 }
@@ -68,6 +74,17 @@ pub fn value(r: &Report) -> serde_json::Value {
 /// The report as pretty JSON with a final newline.
 pub fn render(r: &Report) -> String {
     let mut s = serde_json::to_string_pretty(&value(r)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// `ekm-check.scan/v1`: one report per target.
+pub fn render_scan(reports: &[Report]) -> String {
+    let v = serde_json::json!({
+        "format": "ekm-check.scan/v1",
+        "targets": reports.iter().map(value).collect::<Vec<_>>(),
+    });
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
 }

@@ -1,6 +1,9 @@
 //! Reporters: pure functions from findings to text. No rule logic here.
 
+pub mod gate;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod table;
 
 use crate::inputs::Registration;
@@ -38,6 +41,8 @@ pub struct Report {
     pub source: String,
     pub findings: Vec<Finding>,
     pub fail_on: FailOn,
+    /// Things the reader should know that are not rules: ignores that matched nothing or lapsed.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -49,11 +54,13 @@ pub struct Summary {
 }
 
 impl Report {
+    /// Does this finding fail the gate? (Suppressed findings never do.)
+    pub fn gates(&self, f: &Finding) -> bool {
+        f.suppressed.is_none() && self.fail_on.gates(f.severity, f.status)
+    }
+
     pub fn ready(&self) -> bool {
-        !self
-            .findings
-            .iter()
-            .any(|f| self.fail_on.gates(f.severity, f.status))
+        !self.findings.iter().any(|f| self.gates(f))
     }
 
     pub fn verdict(&self) -> &'static str {
@@ -75,8 +82,6 @@ impl Report {
 
     /// The findings that fail the gate.
     pub fn gating(&self) -> impl Iterator<Item = &Finding> {
-        self.findings
-            .iter()
-            .filter(|f| self.fail_on.gates(f.severity, f.status))
+        self.findings.iter().filter(|f| self.gates(f))
     }
 }

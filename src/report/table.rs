@@ -22,7 +22,7 @@ pub fn render(r: &Report, color: bool) -> String {
         if color {
             status = status.fg(match f.status {
                 Status::Pass => Color::Green,
-                Status::Fail if r.fail_on.gates(f.severity, f.status) => Color::Red,
+                Status::Fail if r.gates(f) => Color::Red,
                 Status::Fail => Color::Yellow,
                 Status::Unknown => Color::Magenta,
                 Status::Skipped => Color::DarkGrey,
@@ -47,11 +47,15 @@ pub fn render(r: &Report, color: bool) -> String {
     for f in details {
         out.push('\n');
         out.push_str(&format!(
-            "{} {} [{}] {}\n",
+            "{} {} [{}] {}{}\n",
             f.rule.id,
             f.rule.slug,
             f.severity.as_str(),
-            f.status.as_str()
+            f.status.as_str(),
+            f.suppressed
+                .as_ref()
+                .map(|s| format!(" (suppressed: {})", s.reason))
+                .unwrap_or_default()
         ));
         out.push_str(&indent(&f.message, "  "));
         for e in &f.evidence {
@@ -61,6 +65,9 @@ pub fn render(r: &Report, color: bool) -> String {
             out.push_str("  fix:\n");
             out.push_str(&indent(fix, "    "));
         }
+    }
+    for n in &r.notes {
+        out.push_str(&format!("\nnote: {n}\n"));
     }
     let s = r.summary();
     out.push('\n');

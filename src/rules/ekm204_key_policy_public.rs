@@ -1,6 +1,16 @@
-//! EKM204 `key-policy-public`.
+//! EKM204 `key-policy-public`: a key policy Allow for `*` (or `{"AWS": "*"}`, or everyone but
+//! some with `NotPrincipal`) without a condition that restricts the caller by account, ARN,
+//! organization or service lets anyone with AWS credentials use the key.
 
-use super::{Cx, Family, Outcome, RuleMeta, Severity};
+use serde_json::json;
+
+use super::support_keypolicy as kp;
+use super::{Cx, Evidence, Family, Outcome, RuleMeta, Severity, fixes};
+use crate::inputs::Part;
+use crate::policy::condition::{Condition, Op, SetOp};
+use crate::policy::pattern::arn_parts;
+use crate::policy::principal::PrincipalPattern;
+use crate::policy::{Effect, Statement};
 
 pub static META: RuleMeta = RuleMeta {
     id: "EKM204",
@@ -11,6 +21,279 @@ pub static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/EKM204-key-policy-public.md"),
 };
 
-pub fn check(_cx: &Cx<'_>) -> Outcome {
-    Outcome::skipped("not implemented yet")
+/// Condition keys that say who the caller is.
+const CALLER_KEYS: &[&str] = &[
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "kms:calleraccount",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:userid",
+    "aws:principalservicename",
+];
+
+pub fn check(cx: &Cx<'_>) -> Outcome {
+    let doc = match &cx.inputs.key_policy {
+        Part::Present(d) => d,
+        other => return Outcome::for_missing(other, "the key policy").expect("missing"),
+    };
+    let Some(policy) = doc.policy() else {
+        return Outcome::unknown(format!("{} is not valid JSON (see EKM004)", doc.source));
+    };
+    let name = kp::doc_name(policy);
+    let mut public: Vec<(&Statement, String)> = Vec::new();
+    let mut restricted: Vec<String> = Vec::new();
+    for st in policy
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+    {
+        let Some(who) = anyone(st) else {
+            continue;
+        };
+        match st.conditions.iter().find(|c| restricts_caller(c)) {
+            Some(c) => restricted.push(format!(
+                "{} allows {who} but restricts the caller with {}",
+                kp::st_at(st),
+                kp::condition_text(c)
+            )),
+            None => public.push((st, who)),
+        }
+    }
+    if public.is_empty() {
+        let mut msg =
+            format!("no statement of {name} allows anyone without restricting the caller");
+        if !restricted.is_empty() {
+            msg.push_str(&format!(": {}", restricted.join("; ")));
+        }
+        return Outcome::pass(msg);
+    }
+    let parts: Vec<String> = public
+        .iter()
+        .map(|(st, who)| {
+            let extra = if st.conditions.is_empty() {
+                "with no condition".to_string()
+            } else {
+                let conds: Vec<String> = st.conditions.iter().map(kp::condition_text).collect();
+                format!(
+                    "with conditions ({}) that do not restrict the caller's account, ARN or organization",
+                    conds.join(", ")
+                )
+            };
+            format!(
+                "{} allows {who} {} {extra}",
+                kp::st_at(st),
+                actions_words(st)
+            )
+        })
+        .collect();
+    let evidence: Vec<Evidence> = public
+        .iter()
+        .map(|(st, _)| cx.evidence(policy, st))
+        .collect();
+    let role = cx.role_arn().unwrap_or_default();
+    let account = cx
+        .key_arn()
+        .and_then(arn_parts)
+        .map(|p| p[4].to_string())
+        .filter(|a| !a.is_empty())
+        .or_else(|| kp::role_account(role).map(|(_, a)| a))
+        .unwrap_or_else(|| "111122223333".into());
+    Outcome::fail(format!(
+        "{name} lets anyone use the key: {}",
+        parts.join("; ")
+    ))
+    .evidences(evidence)
+    .fix(format!(
+        "replace the statement's Principal with the role (OpenAI needs nothing else):\n{}\nor, if the statement must stay open, restrict the caller, e.g. add to its Condition:\n{}",
+        fixes::pretty(&fixes::key_policy_statement(role)),
+        fixes::pretty(&json!({"StringEquals": {"kms:CallerAccount": account}}))
+    ))
+}
+
+/// `anyone ("Principal": "*")` when the statement's principal is everyone.
+fn anyone(st: &Statement) -> Option<String> {
+    let p = st.principal.as_ref()?;
+    if p.negated {
+        let names: Vec<&str> = p.entries.iter().map(|e| e.raw.as_str()).collect();
+        return Some(format!(
+            "everyone except {} (NotPrincipal)",
+            kp::and_list(&names)
+        ));
+    }
+    p.entries
+        .iter()
+        .find(|e| e.kind == "AWS" && e.pattern == PrincipalPattern::Any)
+        .map(|e| {
+            if e.pointer.ends_with("/Principal") {
+                "anyone (\"Principal\": \"*\")".to_string()
+            } else {
+                "anyone ({\"AWS\": \"*\"})".to_string()
+            }
+        })
+}
+
+fn actions_words(st: &Statement) -> String {
+    if st.action.negated {
+        format!("every action except {}", st.action.raw.join(", "))
+    } else {
+        st.action.raw.join(", ")
+    }
+}
+
+/// Does the condition narrow the callers to some account, ARN, organization or service? Only a
+/// positive test counts (not `…Not…`, not `…IfExists`, which anonymous callers pass, not
+/// `ForAllValues:`, which a missing key passes), and only with values that are not just `*`.
+fn restricts_caller(c: &Condition) -> bool {
+    let Some(op) = c.operator else {
+        return false;
+    };
+    if !CALLER_KEYS.contains(&c.key_lc.as_str()) {
+        return false;
+    }
+    if op.negated || op.if_exists || op.set == SetOp::ForAllValues {
+        return false;
+    }
+    if !matches!(
+        op.op,
+        Op::StringEquals | Op::StringEqualsIgnoreCase | Op::StringLike | Op::Arn
+    ) {
+        return false;
+    }
+    let wild = matches!(op.op, Op::StringLike | Op::Arn);
+    !c.raw_values.is_empty()
+        && c.raw_values
+            .iter()
+            .all(|v| !wild || !open_value(&c.key_lc, v))
+}
+
+/// A wildcard value that matches callers of any account or organization.
+fn open_value(key_lc: &str, v: &str) -> bool {
+    let only_wild = |s: &str| !s.is_empty() && s.chars().all(|ch| ch == '*' || ch == '?');
+    if v.is_empty() || only_wild(v) {
+        return true;
+    }
+    if key_lc == "aws:principalarn" || key_lc == "aws:sourcearn" {
+        return match arn_parts(v) {
+            Some(p) => only_wild(p[4]),
+            None => v.ends_with('*'),
+        };
+    }
+    if key_lc == "aws:principalorgid" {
+        return v.trim_end_matches(['*', '?']) == "o-" || v.starts_with('*');
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Pos;
+
+    fn cond(op: &str, key: &str, vals: &[&str]) -> Condition {
+        Condition::new(
+            op,
+            key,
+            vals.iter().map(|s| s.to_string()).collect(),
+            true,
+            String::new(),
+            Pos::default(),
+        )
+    }
+
+    #[test]
+    fn caller_restrictions() {
+        assert!(restricts_caller(&cond(
+            "StringEquals",
+            "kms:CallerAccount",
+            &["111122223333"]
+        )));
+        assert!(restricts_caller(&cond(
+            "ArnLike",
+            "aws:PrincipalArn",
+            &["arn:aws:iam::111122223333:role/*"]
+        )));
+        assert!(!restricts_caller(&cond(
+            "ArnLike",
+            "aws:PrincipalArn",
+            &["arn:aws:iam::*:role/x"]
+        )));
+        assert!(!restricts_caller(&cond(
+            "StringLike",
+            "aws:PrincipalAccount",
+            &["*"]
+        )));
+        assert!(!restricts_caller(&cond(
+            "StringNotEquals",
+            "aws:PrincipalAccount",
+            &["111122223333"]
+        )));
+        assert!(!restricts_caller(&cond(
+            "StringEqualsIfExists",
+            "aws:PrincipalAccount",
+            &["111122223333"]
+        )));
+        assert!(!restricts_caller(&cond(
+            "StringEquals",
+            "kms:ViaService",
+            &["s3.us-east-1.amazonaws.com"]
+        )));
+        assert!(restricts_caller(&cond(
+            "StringEquals",
+            "aws:PrincipalOrgID",
+            &["o-abc123"]
+        )));
+        assert!(!restricts_caller(&cond(
+            "StringLike",
+            "aws:PrincipalOrgID",
+            &["o-*"]
+        )));
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use crate::rules::Status;
+    use crate::rules::support_keypolicy::{baseline_with, run};
+
+    #[test]
+    fn allow_with_not_principal_is_public() {
+        let i = baseline_with(|v| {
+            v["key"]["policy"]["Statement"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({
+                    "Sid": "AllButBob", "Effect": "Allow",
+                    "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:user/bob"},
+                    "Action": "kms:Decrypt", "Resource": "*"
+                }));
+        });
+        let o = run(check, &i);
+        assert_eq!(o.status, Status::Fail, "{}", o.message);
+        assert!(o.message.contains("NotPrincipal"), "{}", o.message);
+    }
+
+    #[test]
+    fn a_network_condition_does_not_restrict_the_caller() {
+        let i = baseline_with(|v| {
+            v["key"]["policy"]["Statement"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({
+                    "Sid": "FromVpce", "Effect": "Allow", "Principal": "*",
+                    "Action": "kms:Decrypt", "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}
+                }));
+        });
+        let o = run(check, &i);
+        assert_eq!(o.status, Status::Fail, "{}", o.message);
+        assert!(
+            o.message.contains("(\"Principal\": \"*\")"),
+            "{}",
+            o.message
+        );
+    }
 }

@@ -55,3 +55,54 @@ pub fn trust_policy(external_id: &str) -> J {
 pub fn external_id_or_placeholder(x: Option<&str>) -> String {
     x.unwrap_or("org-YOUR_OPENAI_ORG_ID").to_string()
 }
+
+/// The minimal read-only policy for the identity that runs `ekm-check check` (and `--live`).
+/// Scoped to the registered key and role when they are known.
+pub fn checker_policy(reg: &crate::inputs::Registration) -> J {
+    let key = reg
+        .kms_arn
+        .as_deref()
+        .filter(|a| a.contains(":key/"))
+        .unwrap_or("arn:aws:kms:*:*:key/*");
+    let role = reg.role_arn.as_deref().unwrap_or("arn:aws:iam::*:role/*");
+    let account = reg
+        .role_arn
+        .as_deref()
+        .and_then(|r| r.split(':').nth(4))
+        .unwrap_or("*");
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EkmCheckReadKey",
+                "Effect": "Allow",
+                "Action": ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListGrants"],
+                "Resource": key
+            },
+            {
+                "Sid": "EkmCheckListAliases",
+                "Effect": "Allow",
+                "Action": "kms:ListAliases",
+                "Resource": "*"
+            },
+            {
+                "Sid": "EkmCheckReadRole",
+                "Effect": "Allow",
+                "Action": ["iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"],
+                "Resource": role
+            },
+            {
+                "Sid": "EkmCheckReadManagedPolicies",
+                "Effect": "Allow",
+                "Action": ["iam:GetPolicy", "iam:GetPolicyVersion"],
+                "Resource": [format!("arn:aws:iam::{account}:policy/*"), "arn:aws:iam::aws:policy/*".to_string()]
+            },
+            {
+                "Sid": "EkmCheckLiveSelfTestOptional",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": role
+            }
+        ]
+    })
+}

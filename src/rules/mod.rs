@@ -258,7 +258,10 @@ impl Outcome {
         match part {
             Part::Present(_) => None,
             Part::Absent(r) => Some(Outcome::skipped(format!("{what} was not given ({r})"))),
-            Part::Error(e) => Some(Outcome::unknown(format!("{what} could not be read: {e}"))),
+            Part::Error(e) => Some(Outcome::unknown(format!(
+                "{what} could not be read: {}",
+                e.trim_end().trim_end_matches('.')
+            ))),
         }
     }
 }
@@ -272,6 +275,16 @@ pub struct Finding {
     pub message: String,
     pub evidence: Vec<Evidence>,
     pub remediation: Option<String>,
+    /// Set by an `[[ignore]]` of the configuration: still reported, never gating.
+    pub suppressed: Option<Suppression>,
+}
+
+/// Why a finding is suppressed, as the configuration says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
 }
 
 macro_rules! rules {
@@ -339,6 +352,7 @@ pub fn run_all(inputs: &Inputs) -> Vec<Finding> {
                 message: o.message,
                 evidence: o.evidence,
                 remediation: o.remediation,
+                suppressed: None,
             }
         })
         .collect()

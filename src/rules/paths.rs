@@ -27,6 +27,9 @@ pub const SESSION_NAME: &str = "OpenAI-EKM-Service";
 /// Keys OpenAI's AssumeRole may carry whose values are not known.
 pub const ASSUME_UNKNOWN: &[&str] = &[
     "aws:SourceIp",
+    "aws:ResourceTag/*",
+    "aws:ResourceOrgID",
+    "aws:ResourceOrgPaths",
     "aws:PrincipalOrgID",
     "aws:PrincipalOrgPaths",
     "aws:PrincipalTag/*",
@@ -45,6 +48,9 @@ pub const ASSUME_UNKNOWN: &[&str] = &[
 /// Keys OpenAI's Encrypt and Decrypt may carry whose values are not known.
 pub const CRYPTO_UNKNOWN: &[&str] = &[
     "aws:SourceIp",
+    "aws:ResourceTag/*",
+    "aws:ResourceOrgID",
+    "aws:ResourceOrgPaths",
     "kms:EncryptionContext:*",
     "kms:EncryptionContextKeys",
     "aws:PrincipalOrgID",
@@ -185,6 +191,9 @@ impl<'a> Cx<'a> {
         ctx.set("aws:PrincipalType", vec!["AssumedRole".into()]);
         ctx.set("aws:PrincipalIsAWSService", vec!["false".into()]);
         ctx.set("sts:RoleSessionName", vec![SESSION_NAME.into()]);
+        if let Some(parts) = arn_parts(role_arn) {
+            ctx.set("aws:ResourceAccount", vec![parts[4].to_string()]);
+        }
         for u in ASSUME_UNKNOWN {
             ctx.mark_unknown(u);
         }
@@ -320,6 +329,7 @@ impl<'a> Cx<'a> {
         ctx.set("kms:EncryptionAlgorithm", vec!["SYMMETRIC_DEFAULT".into()]);
         if let Some(parts) = arn_parts(key_arn) {
             ctx.set("aws:RequestedRegion", vec![parts[3].to_string()]);
+            ctx.set("aws:ResourceAccount", vec![parts[4].to_string()]);
         }
         if let Some(role_id) = i.role.get().and_then(|r| r.role_id.as_deref()) {
             ctx.set("aws:userid", vec![format!("{role_id}:{SESSION_NAME}")]);
@@ -506,7 +516,8 @@ pub fn crypto_outcome(cx: &Cx<'_>, action: &str, path: &PathResult<'_>) -> Outco
             });
             let boundary_blocks = d.eval.layers.boundary == Some(Tri::False);
             let mut fixes = Vec::new();
-            if !identity_allows && !key_direct {
+            // Cross-account, the role's own policies must allow even when the key policy names it.
+            if !identity_allows && (!key_direct || d.eval.cross_account) {
                 why.push("no identity policy of the role allows it".to_string());
                 fixes.push(format!(
                     "add this statement to the role's permissions policy:\n{}",
@@ -514,16 +525,15 @@ pub fn crypto_outcome(cx: &Cx<'_>, action: &str, path: &PathResult<'_>) -> Outco
                 ));
             }
             if !key_direct && !key_account {
-                why.push(
-                    "the key policy neither names the role nor delegates to the account"
-                        .to_string(),
-                );
+                why.push(if d.eval.cross_account {
+                    "the key is in another account, and its key policy allows neither the role nor the role's account".to_string()
+                } else {
+                    "the key policy neither names the role nor delegates to the account".to_string()
+                });
                 fixes.push(format!(
                     "add this statement to the key policy:\n{}",
                     super::fixes::pretty(&super::fixes::key_policy_statement(role))
                 ));
-            } else if d.eval.cross_account && !key_direct && !key_account {
-                why.push("the key is in another account, and its key policy does not allow the role's account".to_string());
             }
             if boundary_blocks {
                 why.push("the permissions boundary does not allow it (see EKM307)".to_string());
