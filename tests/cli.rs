@@ -356,3 +356,253 @@ fn init_prints_valid_json_documents() {
         .code(2)
         .stderr(predicate::str::contains("--role-arn"));
 }
+
+const ALIAS_FIXTURE: &str = "fixtures/fail-ekm304-alias-in-resource/snapshot.json";
+
+fn results(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+fn result<'a>(v: &'a serde_json::Value, rule: &str) -> &'a serde_json::Value {
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule)
+        .unwrap()
+}
+
+#[test]
+fn levels_from_flags_change_severity_and_the_gate() {
+    let base = ekm()
+        .args(["check", "--snapshot", ALIAS_FIXTURE, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(base.status.code(), Some(1));
+    // Allowing the failing rules reports them at info severity, and nothing gates.
+    let v = results(&base);
+    assert_eq!(result(&v, "EKM304")["severity"], "error");
+    let allowed = ekm()
+        .args(["check", "--snapshot", ALIAS_FIXTURE, "--format", "json"])
+        .args([
+            "--allow", "EKM302", "--allow", "EKM303", "--allow", "ekm304",
+        ])
+        .output()
+        .unwrap();
+    let v = results(&allowed);
+    assert_eq!(result(&v, "EKM304")["severity"], "info");
+    assert_eq!(
+        result(&v, "EKM304")["status"],
+        "fail",
+        "an allowed rule is still reported"
+    );
+    assert_eq!(
+        allowed.status.code(),
+        Some(0),
+        "nothing gates any more: {v:#}"
+    );
+    ekm()
+        .args(["check", "--snapshot", ALIAS_FIXTURE, "--deny", "EKM999"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("EKM999"));
+}
+
+#[test]
+fn ignores_suppress_with_a_reason_and_say_when_unused_or_lapsed() {
+    let dir = tempdir();
+    let cfg = dir.join("ekm-check.toml");
+    std::fs::write(
+        &cfg,
+        r#"[[ignore]]
+rule = "EKM304"
+target = "arn:aws:iam::111122223333:role/openai-ekm"
+reason = "migrating to the key ARN in TICKET-1"
+
+[[ignore]]
+rule = "EKM302"
+reason = "tracked in TICKET-1"
+
+[[ignore]]
+rule = "EKM303"
+reason = "tracked in TICKET-1"
+until = "2099-01-01"
+
+[[ignore]]
+rule = "EKM102"
+reason = "nothing to ignore here"
+
+[[ignore]]
+rule = "EKM203"
+reason = "old exception"
+until = "2020-01-01"
+"#,
+    )
+    .unwrap();
+    let out = ekm()
+        .args([
+            "check",
+            "--snapshot",
+            ALIAS_FIXTURE,
+            "--format",
+            "json",
+            "--config",
+            cfg.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let v = results(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "every gating failure is suppressed: {v:#}"
+    );
+    let r = result(&v, "EKM304");
+    assert_eq!(r["status"], "fail", "suppressed findings stay visible");
+    assert_eq!(
+        r["suppressed"]["reason"],
+        "migrating to the key ARN in TICKET-1"
+    );
+    assert_eq!(result(&v, "EKM303")["suppressed"]["until"], "2099-01-01");
+    let notes: Vec<&str> = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("EKM102") && n.contains("matched nothing")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("EKM203") && n.contains("lapsed")),
+        "{notes:?}"
+    );
+    // The same in SARIF: suppressions with the justification.
+    let sarif = ekm()
+        .args([
+            "check",
+            "--snapshot",
+            ALIAS_FIXTURE,
+            "--format",
+            "sarif",
+            "--config",
+            cfg.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let s: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let res = s["runs"][0]["results"].as_array().unwrap();
+    let r304 = res.iter().find(|r| r["ruleId"] == "EKM304").unwrap();
+    assert_eq!(
+        r304["suppressions"][0]["justification"],
+        "migrating to the key ARN in TICKET-1"
+    );
+    // A wrong target does not suppress, and says it matched nothing.
+    std::fs::write(
+        &cfg,
+        "[[ignore]]\nrule = \"EKM304\"\ntarget = \"arn:aws:iam::111122223333:role/other\"\nreason = \"x\"\n",
+    )
+    .unwrap();
+    let out = ekm()
+        .args([
+            "check",
+            "--snapshot",
+            ALIAS_FIXTURE,
+            "--format",
+            "json",
+            "--config",
+            cfg.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let v = results(&out);
+    assert!(result(&v, "EKM304").get("suppressed").is_none());
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn config_errors_name_the_line() {
+    let dir = tempdir();
+    let cfg = dir.join("ekm-check.toml");
+    std::fs::write(&cfg, "[rules]\nEKM106 = \"allow\"\nEKM1O6 = \"allow\"\n").unwrap();
+    ekm()
+        .args([
+            "check",
+            "--snapshot",
+            BASELINE,
+            "--config",
+            cfg.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("line 3").and(predicate::str::contains("EKM1O6")));
+}
+
+#[test]
+fn several_formats_from_one_check() {
+    let dir = tempdir();
+    let (j, s, x) = (dir.join("r.json"), dir.join("r.sarif"), dir.join("r.xml"));
+    ekm()
+        .args(["check", "--snapshot", ALIAS_FIXTURE])
+        .args(["--format", "json", "--output", j.to_str().unwrap()])
+        .args(["--format", "sarif", "--output", s.to_str().unwrap()])
+        .args(["--format", "junit", "--output", x.to_str().unwrap()])
+        .assert()
+        .code(1);
+    let jv: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&j).unwrap()).unwrap();
+    assert_eq!(jv["format"], "ekm-check.report/v1");
+    let sv: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&s).unwrap()).unwrap();
+    assert_eq!(sv["version"], "2.1.0");
+    assert_eq!(
+        sv["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        34
+    );
+    assert!(
+        std::fs::read_to_string(&x)
+            .unwrap()
+            .contains("<testsuites>")
+    );
+    ekm()
+        .args([
+            "check",
+            "--snapshot",
+            ALIAS_FIXTURE,
+            "--format",
+            "json",
+            "--format",
+            "sarif",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("standard output"));
+}
+
+#[test]
+fn completions_and_man_page() {
+    ekm()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ekm-check"));
+    ekm()
+        .args(["completions", "zsh"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("#compdef"));
+    ekm()
+        .arg("man")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH ekm-check"));
+}

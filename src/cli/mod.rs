@@ -59,6 +59,13 @@ pub enum Command {
     Rules(catalog::RulesArgs),
     /// Print one rule's documentation
     Explain(catalog::ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
 }
 
 /// Parse `args` and run the command, writing its output to `out` and diagnostics to `err`.
@@ -103,5 +110,15 @@ where
         Command::Init(a) => init::run(&a, out, err),
         Command::Rules(a) => catalog::run_rules(&a, out),
         Command::Explain(a) => catalog::run_explain(&a, out),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "ekm-check", out);
+            Ok(exit::OK)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(out)?;
+            Ok(exit::OK)
+        }
     }
 }

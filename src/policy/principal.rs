@@ -19,6 +19,8 @@ pub enum Principal {
         partition: String,
         account: String,
         name: String,
+        /// `/` or `/service-role/`…
+        path: String,
     },
     /// `arn:aws:iam::ACCT:user/PATH/NAME`
     User {
@@ -76,11 +78,13 @@ impl Principal {
                         if name.is_empty() {
                             return Err(format!("{s}: the role name is empty"));
                         }
+                        let path = format!("/{}", &path_name[..path_name.len() - name.len()]);
                         return Ok(Principal::Role {
                             arn: s.into(),
                             partition: p,
                             account: a,
                             name: name.into(),
+                            path,
                         });
                     }
                     if let Some(path_name) = resource.strip_prefix("user/") {
@@ -201,6 +205,7 @@ pub enum PrincipalPattern {
         partition: String,
         account: String,
         name: String,
+        path: String,
     },
     /// An assumed-role session ARN: that session only.
     Session {
@@ -267,11 +272,13 @@ impl PrincipalPattern {
                 partition,
                 account,
                 name,
+                path,
                 ..
             }) => PrincipalPattern::Role {
                 partition,
                 account,
                 name,
+                path,
             },
             Ok(Principal::Session {
                 partition,
@@ -310,25 +317,31 @@ impl PrincipalPattern {
                 (p.account() == Some(account.as_str()) && p.partition() == Some(partition))
                     .then_some(PrincipalMatch::Account)
             }
+            // A role's ARN includes its path; a session's does not.
             (
                 PrincipalPattern::Role {
                     partition,
                     account,
                     name,
+                    path,
                 },
                 Principal::Role {
                     partition: pp,
                     account: pa,
                     name: pn,
+                    path: ppath,
                     ..
                 },
-            ) => (pp == partition && pa == account && pn.eq_ignore_ascii_case(name))
-                .then_some(PrincipalMatch::Role),
+            ) => {
+                (pp == partition && pa == account && pn.eq_ignore_ascii_case(name) && ppath == path)
+                    .then_some(PrincipalMatch::Role)
+            }
             (
                 PrincipalPattern::Role {
                     partition,
                     account,
                     name,
+                    ..
                 },
                 Principal::Session {
                     partition: pp,
@@ -429,6 +442,26 @@ mod tests {
         assert_eq!(pat.matches(&other), None);
         let acct = PrincipalPattern::parse("AWS", "111122223333");
         assert_eq!(acct.matches(&session), Some(PrincipalMatch::Account));
+    }
+
+    #[test]
+    fn role_paths_count_for_roles_but_not_for_sessions() {
+        let openai =
+            Principal::parse("arn:aws:iam::790389265272:role/EnterpriseKeyManagement").unwrap();
+        let with_path = PrincipalPattern::parse(
+            "AWS",
+            "arn:aws:iam::790389265272:role/service-role/EnterpriseKeyManagement",
+        );
+        assert_eq!(with_path.matches(&openai), None);
+        let plain = PrincipalPattern::parse(
+            "AWS",
+            "arn:aws:iam::790389265272:role/EnterpriseKeyManagement",
+        );
+        assert_eq!(plain.matches(&openai), Some(PrincipalMatch::Role));
+        let session =
+            Principal::parse("arn:aws:sts::790389265272:assumed-role/EnterpriseKeyManagement/s")
+                .unwrap();
+        assert_eq!(with_path.matches(&session), Some(PrincipalMatch::Role));
     }
 
     #[test]

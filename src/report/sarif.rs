@@ -86,11 +86,28 @@ fn resource_of(r: &Report, source: &str) -> Option<String> {
     }
 }
 
+/// A file path as a URI reference: absolute paths become `file://` URIs, relative ones stay
+/// relative (to the directory the check ran in); unsafe characters are percent-encoded.
+pub fn file_uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 8);
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in path.replace('\\', "/").bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn location(r: &Report, e: &Evidence) -> J {
     if let (Some(file), Some(line)) = (&e.file, e.line) {
         return json!({
             "physicalLocation": {
-                "artifactLocation": {"uri": file},
+                "artifactLocation": {"uri": file_uri(file)},
                 "region": {"startLine": line, "startColumn": e.column.unwrap_or(1)}
             },
             "logicalLocations": [{"name": e.pointer, "fullyQualifiedName": format!("{}{}", e.source, e.pointer), "kind": "object"}]
@@ -180,4 +197,17 @@ pub fn render(reports: &[Report]) -> String {
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_paths_become_uri_references() {
+        assert_eq!(super::file_uri("snapshot.json"), "snapshot.json");
+        assert_eq!(
+            super::file_uri("/tmp/a b/s.json"),
+            "file:///tmp/a%20b/s.json"
+        );
+        assert_eq!(super::file_uri("dir/é.json"), "dir/%C3%A9.json");
+    }
 }

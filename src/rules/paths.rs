@@ -24,6 +24,9 @@ pub const OPENAI_ROLE: &str = "arn:aws:iam::790389265272:role/EnterpriseKeyManag
 pub const OPENAI_ACCOUNT: &str = "790389265272";
 pub const SESSION_NAME: &str = "OpenAI-EKM-Service";
 
+/// The resource of OpenAI's AssumeRole in `lint` without `--role-arn`.
+const LINT_ROLE_PLACEHOLDER: &str = "arn:aws:iam::000000000000:role/role-arn-not-given";
+
 /// Keys OpenAI's AssumeRole may carry whose values are not known.
 pub const ASSUME_UNKNOWN: &[&str] = &[
     "aws:SourceIp",
@@ -163,12 +166,7 @@ impl<'a> Cx<'a> {
     }
 
     fn build_assume(&self, external_id: Option<&str>, need_external_id: bool) -> PathResult<'a> {
-        let Some(role_arn) = self.role_arn() else {
-            return undecidable_reg(self.inputs, "role_arn");
-        };
-        if need_external_id && external_id.is_none() {
-            return undecidable_reg(self.inputs, "external_id");
-        }
+        // The trust policy first: an unreadable one is `unknown` whatever else is missing.
         let trust = match &self.inputs.trust_policy {
             Part::Present(d) => d,
             other => {
@@ -183,7 +181,20 @@ impl<'a> Cx<'a> {
                 trust.source
             )));
         };
+        if need_external_id && external_id.is_none() {
+            return undecidable_reg(self.inputs, "external_id");
+        }
+        // The role ARN is only the request's resource: lint can go without it, as long as no
+        // condition asks for the role's account.
+        let role_arn = match self.role_arn() {
+            Some(r) => r,
+            None if self.inputs.lint => LINT_ROLE_PLACEHOLDER,
+            None => return undecidable_reg(self.inputs, "role_arn"),
+        };
         let mut ctx = Context::default();
+        if role_arn == LINT_ROLE_PLACEHOLDER {
+            ctx.mark_unknown("aws:ResourceAccount");
+        }
         if let Some(x) = external_id {
             ctx.set("sts:ExternalId", vec![x.to_string()]);
         }
@@ -191,7 +202,7 @@ impl<'a> Cx<'a> {
         ctx.set("aws:PrincipalType", vec!["AssumedRole".into()]);
         ctx.set("aws:PrincipalIsAWSService", vec!["false".into()]);
         ctx.set("sts:RoleSessionName", vec![SESSION_NAME.into()]);
-        if let Some(parts) = arn_parts(role_arn) {
+        if let Some(parts) = arn_parts(role_arn).filter(|_| role_arn != LINT_ROLE_PLACEHOLDER) {
             ctx.set("aws:ResourceAccount", vec![parts[4].to_string()]);
         }
         for u in ASSUME_UNKNOWN {

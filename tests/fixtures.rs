@@ -1,0 +1,161 @@
+//! Scenario fixtures: `fixtures/<scenario>/` with `args`, `expect.toml` and golden outputs in
+//! `expected/`. Bless after an intended change: `EKM_BLESS=1 cargo test --test fixtures`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("args").is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+fn run(dir: &Path, extra: &[&str]) -> (i32, String, String) {
+    let args: Vec<String> = std::fs::read_to_string(dir.join("args"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_ekm-check"))
+        .args(&args)
+        .args(extra)
+        .current_dir(dir)
+        .env_remove("EKM_KMS_ARN")
+        .env_remove("EKM_ROLE_ARN")
+        .env_remove("EKM_EXTERNAL_ID")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Compare with the golden file, or write it when blessing. Returns a failure line.
+fn golden(path: &Path, actual: &str) -> Option<String> {
+    if std::env::var_os("EKM_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, actual).unwrap();
+        return None;
+    }
+    match std::fs::read_to_string(path) {
+        Ok(expected) if expected == actual => None,
+        Ok(expected) => {
+            let line = expected
+                .lines()
+                .zip(actual.lines())
+                .position(|(a, b)| a != b)
+                .map(|i| i + 1)
+                .unwrap_or(expected.lines().count().min(actual.lines().count()) + 1);
+            Some(format!(
+                "{} differs from the output at line {line} (bless with EKM_BLESS=1 if intended)",
+                path.display()
+            ))
+        }
+        Err(_) => Some(format!(
+            "{} is missing (run EKM_BLESS=1 cargo test --test fixtures)",
+            path.display()
+        )),
+    }
+}
+
+#[test]
+fn scenarios() {
+    let mut failures = Vec::new();
+    let all = fixtures();
+    assert!(!all.is_empty());
+    for dir in &all {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let expect: toml::Table = toml::from_str(
+            &std::fs::read_to_string(dir.join("expect.toml"))
+                .unwrap_or_else(|_| panic!("{name}: no expect.toml")),
+        )
+        .unwrap_or_else(|e| panic!("{name}/expect.toml: {e}"));
+        let (code, json_out, stderr) = run(dir, &["--format", "json"]);
+        let want_exit = expect
+            .get("exit")
+            .and_then(|v| v.as_integer())
+            .expect("exit") as i32;
+        if code != want_exit {
+            failures.push(format!(
+                "{name}: exit {code}, expected {want_exit}; stderr: {stderr}"
+            ));
+        }
+        if code == 2 {
+            // Usage or input error: the message is the output to compare.
+            if let Some(f) = golden(&dir.join("expected/stderr.txt"), &stderr) {
+                failures.push(format!("{name}: {f}"));
+            }
+            continue;
+        }
+        let report: serde_json::Value = match serde_json::from_str(&json_out) {
+            Ok(v) => v,
+            Err(e) => {
+                failures.push(format!(
+                    "{name}: output is not JSON: {e}\n{json_out}\n{stderr}"
+                ));
+                continue;
+            }
+        };
+        if let Some(v) = expect.get("verdict").and_then(|v| v.as_str()) {
+            if report["verdict"] != v {
+                failures.push(format!(
+                    "{name}: verdict {}, expected {v}",
+                    report["verdict"]
+                ));
+            }
+        }
+        if let Some(toml::Value::Table(statuses)) = expect.get("status") {
+            for (rule, want) in statuses {
+                let got = report["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r["rule"] == rule.as_str());
+                let Some(got) = got else {
+                    failures.push(format!("{name}: no result for {rule}"));
+                    continue;
+                };
+                if got["status"] != want.as_str().unwrap() {
+                    failures.push(format!(
+                        "{name}: {rule} is {} ({}), expected {}",
+                        got["status"], got["message"], want
+                    ));
+                }
+            }
+        }
+        if let Some(f) = golden(&dir.join("expected/report.json"), &json_out) {
+            failures.push(format!("{name}: {f}"));
+        }
+        let (_, table_out, _) = run(dir, &["--format", "table"]);
+        if let Some(f) = golden(&dir.join("expected/table.txt"), &table_out) {
+            failures.push(format!("{name}: {f}"));
+        }
+        let (_, junit_out, _) = run(
+            dir,
+            &["--format", "junit", "--timestamp", "2026-11-28T20:00:00Z"],
+        );
+        if let Some(f) = golden(&dir.join("expected/junit.xml"), &junit_out) {
+            failures.push(format!("{name}: {f}"));
+        }
+        let (_, sarif_out, _) = run(dir, &["--format", "sarif"]);
+        if let Some(f) = golden(&dir.join("expected/report.sarif"), &sarif_out) {
+            failures.push(format!("{name}: {f}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problems in {} scenarios:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,130 @@
+//! The reports against real consumers: the official SARIF validator (`@microsoft/sarif-multitool
+//! validate`) and a JUnit reader (`junitparser`), both installed by `scripts/test-all`. Each
+//! scenario's golden SARIF and JUnit files are validated, plus a report made of hostile text.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn tool(var: &str, what: &str) -> Option<PathBuf> {
+    match std::env::var(var) {
+        Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!(
+                    "{var} is not set: run the tests through scripts/test-all, which installs {what}"
+                );
+            }
+            eprintln!("skipped: {what} is not installed (run scripts/test-all)");
+            None
+        }
+    }
+}
+
+fn goldens(name: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("expected").join(name))
+        .filter(|p| p.is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A snapshot whose texts hold what breaks XML: `]]>`, control characters, an ANSI escape.
+fn hostile_report(format: &str) -> String {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ok-baseline/snapshot.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(base).unwrap()).unwrap();
+    v["role"]["trust_policy"]["Statement"][0]["Sid"] = "x]]>y\u{7}\u{1b}[31mred\u{0}".into();
+    v["role"]["trust_policy"]["Statement"][0]["Principal"]["AWS"] =
+        "arn:aws:iam::444455556666:role/Other]]>".into();
+    let dir = std::env::temp_dir().join(format!("ekm-hostile-{}-{format}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("snapshot.json");
+    std::fs::write(&f, serde_json::to_string(&v).unwrap()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ekm-check"))
+        .args([
+            "check",
+            "--snapshot",
+            f.to_str().unwrap(),
+            "--format",
+            format,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn sarif_passes_the_official_validator() {
+    let Some(multitool) = tool("EKM_TEST_SARIF_MULTITOOL", "the SARIF multitool") else {
+        return;
+    };
+    let mut files = goldens("report.sarif");
+    assert!(files.len() >= 10, "golden SARIF files: {}", files.len());
+    let hostile = std::env::temp_dir().join(format!("ekm-hostile-{}.sarif", std::process::id()));
+    std::fs::write(&hostile, hostile_report("sarif")).unwrap();
+    files.push(hostile);
+    for f in files {
+        let out = Command::new(&multitool)
+            .args(["validate", f.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{}: {text}", f.display());
+        assert!(
+            !text.contains(": error "),
+            "{}: the validator reports errors:\n{text}",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn junit_is_read_by_junitparser() {
+    let Some(python) = tool("EKM_TEST_PYTHON", "the JUnit reader (junitparser)") else {
+        return;
+    };
+    let mut files = goldens("junit.xml");
+    assert!(files.len() >= 10, "golden JUnit files: {}", files.len());
+    let hostile = std::env::temp_dir().join(format!("ekm-hostile-{}.xml", std::process::id()));
+    std::fs::write(&hostile, hostile_report("junit")).unwrap();
+    files.push(hostile);
+    // Parse strictly, and check the counts agree with the test cases.
+    let script = r#"
+import sys
+from junitparser import JUnitXml, Failure, Error, Skipped
+for path in sys.argv[1:]:
+    xml = JUnitXml.fromfile(path)
+    for suite in xml:
+        cases = list(suite)
+        assert len(cases) == 34, (path, len(cases))
+        fails = sum(1 for c in cases for r in c.result if isinstance(r, Failure))
+        errors = sum(1 for c in cases for r in c.result if isinstance(r, Error))
+        skipped = sum(1 for c in cases for r in c.result if isinstance(r, Skipped))
+        assert suite.failures == fails and suite.errors == errors and suite.skipped == skipped, path
+        for c in cases:
+            assert c.name.startswith("EKM") and c.classname.startswith("ekm-check."), (path, c.name)
+print("ok", len(sys.argv) - 1)
+"#;
+    let out = Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .args(files.iter().map(|f| f.to_str().unwrap()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "junitparser rejected a report:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
