@@ -5,9 +5,8 @@
 use serde_json::json;
 
 use super::support_keypolicy as kp;
-use super::{Cx, Evidence, Family, Outcome, RuleMeta, Severity, fixes};
+use super::{Cx, Evidence, Family, Outcome, RuleMeta, Severity, caller, fixes};
 use crate::inputs::Part;
-use crate::policy::condition::{Condition, Op, SetOp};
 use crate::policy::pattern::arn_parts;
 use crate::policy::principal::PrincipalPattern;
 use crate::policy::{Effect, Statement};
@@ -22,18 +21,6 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 /// Condition keys that say who the caller is.
-const CALLER_KEYS: &[&str] = &[
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "kms:calleraccount",
-    "aws:sourceaccount",
-    "aws:sourcearn",
-    "aws:userid",
-    "aws:principalservicename",
-];
-
 pub fn check(cx: &Cx<'_>) -> Outcome {
     let doc = match &cx.inputs.key_policy {
         Part::Present(d) => d,
@@ -53,7 +40,11 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
         let Some(who) = anyone(st) else {
             continue;
         };
-        match st.conditions.iter().find(|c| restricts_caller(c)) {
+        match st
+            .conditions
+            .iter()
+            .find(|c| caller::restricts_caller(c, caller::KEY_POLICY_CALLER_KEYS))
+        {
             Some(c) => restricted.push(format!(
                 "{} allows {who} but restricts the caller with {}",
                 kp::st_at(st),
@@ -140,116 +131,6 @@ fn actions_words(st: &Statement) -> String {
         format!("every action except {}", st.action.raw.join(", "))
     } else {
         st.action.raw.join(", ")
-    }
-}
-
-/// Does the condition narrow the callers to some account, ARN, organization or service? Only a
-/// positive test counts (not `…Not…`, not `…IfExists`, which anonymous callers pass, not
-/// `ForAllValues:`, which a missing key passes), and only with values that are not just `*`.
-fn restricts_caller(c: &Condition) -> bool {
-    let Some(op) = c.operator else {
-        return false;
-    };
-    if !CALLER_KEYS.contains(&c.key_lc.as_str()) {
-        return false;
-    }
-    if op.negated || op.if_exists || op.set == SetOp::ForAllValues {
-        return false;
-    }
-    if !matches!(
-        op.op,
-        Op::StringEquals | Op::StringEqualsIgnoreCase | Op::StringLike | Op::Arn
-    ) {
-        return false;
-    }
-    let wild = matches!(op.op, Op::StringLike | Op::Arn);
-    !c.raw_values.is_empty()
-        && c.raw_values
-            .iter()
-            .all(|v| !wild || !open_value(&c.key_lc, v))
-}
-
-/// A wildcard value that matches callers of any account or organization.
-fn open_value(key_lc: &str, v: &str) -> bool {
-    let only_wild = |s: &str| !s.is_empty() && s.chars().all(|ch| ch == '*' || ch == '?');
-    if v.is_empty() || only_wild(v) {
-        return true;
-    }
-    if key_lc == "aws:principalarn" || key_lc == "aws:sourcearn" {
-        return match arn_parts(v) {
-            Some(p) => only_wild(p[4]),
-            None => v.ends_with('*'),
-        };
-    }
-    if key_lc == "aws:principalorgid" {
-        return v.trim_end_matches(['*', '?']) == "o-" || v.starts_with('*');
-    }
-    false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::json::Pos;
-
-    fn cond(op: &str, key: &str, vals: &[&str]) -> Condition {
-        Condition::new(
-            op,
-            key,
-            vals.iter().map(|s| s.to_string()).collect(),
-            true,
-            String::new(),
-            Pos::default(),
-        )
-    }
-
-    #[test]
-    fn caller_restrictions() {
-        assert!(restricts_caller(&cond(
-            "StringEquals",
-            "kms:CallerAccount",
-            &["111122223333"]
-        )));
-        assert!(restricts_caller(&cond(
-            "ArnLike",
-            "aws:PrincipalArn",
-            &["arn:aws:iam::111122223333:role/*"]
-        )));
-        assert!(!restricts_caller(&cond(
-            "ArnLike",
-            "aws:PrincipalArn",
-            &["arn:aws:iam::*:role/x"]
-        )));
-        assert!(!restricts_caller(&cond(
-            "StringLike",
-            "aws:PrincipalAccount",
-            &["*"]
-        )));
-        assert!(!restricts_caller(&cond(
-            "StringNotEquals",
-            "aws:PrincipalAccount",
-            &["111122223333"]
-        )));
-        assert!(!restricts_caller(&cond(
-            "StringEqualsIfExists",
-            "aws:PrincipalAccount",
-            &["111122223333"]
-        )));
-        assert!(!restricts_caller(&cond(
-            "StringEquals",
-            "kms:ViaService",
-            &["s3.us-east-1.amazonaws.com"]
-        )));
-        assert!(restricts_caller(&cond(
-            "StringEquals",
-            "aws:PrincipalOrgID",
-            &["o-abc123"]
-        )));
-        assert!(!restricts_caller(&cond(
-            "StringLike",
-            "aws:PrincipalOrgID",
-            &["o-*"]
-        )));
     }
 }
 

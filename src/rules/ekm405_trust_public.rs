@@ -5,9 +5,7 @@
 
 use super::support_keypolicy as kp;
 use super::support_trust as tr;
-use super::{Cx, Evidence, Family, Outcome, RuleMeta, Severity, fixes};
-use crate::policy::condition::{Condition, Op, SetOp};
-use crate::policy::pattern::arn_parts;
+use super::{Cx, Evidence, Family, Outcome, RuleMeta, Severity, caller, fixes};
 use crate::policy::principal::PrincipalPattern;
 use crate::policy::{Effect, Statement};
 
@@ -21,15 +19,6 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 /// Condition keys that say who the caller is.
-const CALLER_KEYS: &[&str] = &[
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:sourceaccount",
-    "aws:userid",
-];
-
 pub fn check(cx: &Cx<'_>) -> Outcome {
     let t = match tr::trust(cx) {
         Ok(t) => t,
@@ -45,7 +34,11 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
         .filter(|s| s.effect == Effect::Allow && tr::covers_assume(s))
     {
         let Some(who) = anyone(st) else { continue };
-        match st.conditions.iter().find(|c| restricts_caller(c)) {
+        match st
+            .conditions
+            .iter()
+            .find(|c| caller::restricts_caller(c, caller::TRUST_CALLER_KEYS))
+        {
             Some(c) => restricted.push(format!(
                 "{} allows {who} but restricts the caller with {}",
                 tr::st_at(st),
@@ -118,50 +111,6 @@ fn anyone(st: &Statement) -> Option<String> {
                 format!("anyone ({{\"{}\": \"*\"}})", e.kind)
             }
         })
-}
-
-/// Does the condition narrow the callers to some account, ARN or organization? Only a positive
-/// test counts (not negated, not `…IfExists`, not `ForAllValues:`, which a missing key passes),
-/// with values that are not only wildcards.
-fn restricts_caller(c: &Condition) -> bool {
-    let Some(op) = c.operator else {
-        return false;
-    };
-    if !CALLER_KEYS.contains(&c.key_lc.as_str()) {
-        return false;
-    }
-    if op.negated || op.if_exists || op.set == SetOp::ForAllValues {
-        return false;
-    }
-    if !matches!(
-        op.op,
-        Op::StringEquals | Op::StringEqualsIgnoreCase | Op::StringLike | Op::Arn
-    ) {
-        return false;
-    }
-    let wild = matches!(op.op, Op::StringLike | Op::Arn);
-    !c.raw_values.is_empty()
-        && c.raw_values
-            .iter()
-            .all(|v| !wild || !open_value(&c.key_lc, v))
-}
-
-/// A wildcard value that matches callers of any account or organization.
-fn open_value(key_lc: &str, v: &str) -> bool {
-    let only_wild = |s: &str| !s.is_empty() && s.chars().all(|ch| ch == '*' || ch == '?');
-    if v.is_empty() || only_wild(v) {
-        return true;
-    }
-    if key_lc == "aws:principalarn" {
-        return match arn_parts(v) {
-            Some(p) => only_wild(p[4]),
-            None => v.ends_with('*'),
-        };
-    }
-    if key_lc == "aws:principalorgid" {
-        return v.trim_end_matches(['*', '?']) == "o-" || v.starts_with('*');
-    }
-    false
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! to an [`Outcome`]. [`RULES`] lists them in catalogue order. Rules never decide levels or
 //! suppressions: those are applied in one place, after every rule ran.
 
+pub mod caller;
 pub mod fixes;
 pub mod paths;
 pub mod support_inputs;
