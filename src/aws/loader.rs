@@ -29,10 +29,10 @@ pub struct Loaded {
     pub no_access: Option<String>,
 }
 
-struct Errors(BTreeMap<String, String>);
+pub(crate) struct Errors(pub(crate) BTreeMap<String, String>);
 
 impl Errors {
-    fn add<E, R>(&mut self, part: &str, permission: &str, e: &SdkError<E, R>)
+    pub(crate) fn add<E, R>(&mut self, part: &str, permission: &str, e: &SdkError<E, R>)
     where
         E: aws_sdk_kms::error::ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
@@ -49,7 +49,7 @@ impl Errors {
 }
 
 /// Decode and parse an IAM policy document (URL-encoded by the IAM API; plain JSON accepted).
-fn document(text: &str) -> J {
+pub(crate) fn document(text: &str) -> J {
     let decoded = if text.trim_start().starts_with('%') {
         url_decode(text)
     } else {
@@ -66,7 +66,7 @@ fn role_name(role_arn: &str) -> Option<&str> {
 }
 
 /// Key reads that need the key's id (round 1 for a key ARN, round 2 after DescribeKey for an alias).
-async fn key_details(
+pub(crate) async fn key_details(
     kms: &aws_sdk_kms::Client,
     key: &str,
     out: &mut Map<String, J>,
@@ -177,7 +177,7 @@ fn grant_json(g: &aws_sdk_kms::types::GrantListEntry) -> J {
     J::Object(m)
 }
 
-fn key_metadata_json(k: &aws_sdk_kms::types::KeyMetadata) -> J {
+pub(crate) fn key_metadata_json(k: &aws_sdk_kms::types::KeyMetadata) -> J {
     let mut m = Map::new();
     let mut put = |key: &str, v: Option<String>| {
         if let Some(v) = v {

@@ -97,7 +97,7 @@ pub struct OutputArgs {
 
 impl OutputArgs {
     /// The levels from the configuration, then from the flags (later wins).
-    fn levels(&self, cfg: &Config) -> Result<Vec<(String, Level)>> {
+    pub(crate) fn levels(&self, cfg: &Config) -> Result<Vec<(String, Level)>> {
         let mut levels = cfg.levels();
         for (ids, level) in [
             (&self.deny, Level::Deny),
@@ -114,7 +114,7 @@ impl OutputArgs {
     }
 
     /// Pair formats with outputs: `(format, Some(file))`, or `(format, None)` for standard output.
-    fn targets(&self) -> Result<Vec<(Format, Option<PathBuf>)>> {
+    pub(crate) fn targets(&self) -> Result<Vec<(Format, Option<PathBuf>)>> {
         if self.output.len() > self.format.len().max(1) {
             return Err(Error::Usage(
                 "more --output than --format: give each --output its --format".into(),
@@ -322,7 +322,7 @@ fn read_aws(reg: &Registration, aws: &AwsArgs, live: bool) -> Result<AwsRead> {
 }
 
 /// The current time, ISO 8601 UTC.
-fn now_utc() -> String {
+pub(crate) fn now_utc() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -415,7 +415,7 @@ fn registration(flags: &RegistrationArgs, cfg: &Config, inputs: &Registration) -
     flags.registration().or(&cfg.registration()).or(inputs)
 }
 
-fn finish(
+pub(crate) fn finish(
     inputs: Inputs,
     source: String,
     o: &OutputArgs,
@@ -440,13 +440,20 @@ fn finish(
         findings,
         fail_on: o.fail_on.or(cfg.check.fail_on).unwrap_or(FailOn::Error),
         notes,
+        fixed: Vec::new(),
     };
-    write_reports(std::slice::from_ref(&report), o, &targets, out)?;
+    write_reports(
+        std::slice::from_ref(&report),
+        o,
+        &targets,
+        &serde_json::Value::Null,
+        out,
+    )?;
     Ok(if report.ready() { exit::OK } else { exit::FAIL })
 }
 
 /// Today, `YYYY-MM-DD` (UTC).
-fn today() -> String {
+pub(crate) fn today() -> String {
     now_utc().get(..10).unwrap_or_default().to_string()
 }
 
@@ -478,20 +485,22 @@ pub fn write_reports(
     reports: &[Report],
     o: &OutputArgs,
     targets: &[(Format, Option<PathBuf>)],
+    discovery: &serde_json::Value,
     out: &mut dyn Write,
 ) -> Result<()> {
     for (format, file) in targets {
         let to_terminal = file.is_none() && std::io::stdout().is_terminal();
         let text = match format {
-            Format::Json => match reports {
-                [one] => report::json::render(one),
-                many => report::json::render_scan(many),
-            },
-            Format::Table => reports
-                .iter()
-                .map(|r| report::table::render(r, color_enabled(o.color, to_terminal)))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            Format::Json if discovery.is_null() && reports.len() == 1 => {
+                report::json::render(&reports[0])
+            }
+            Format::Json => report::json::render_scan(reports, discovery),
+            Format::Table if discovery.is_null() && reports.len() == 1 => {
+                report::table::render(&reports[0], color_enabled(o.color, to_terminal))
+            }
+            Format::Table => {
+                report::table::render_scan(reports, discovery, color_enabled(o.color, to_terminal))
+            }
             Format::Junit => report::junit::render(reports, junit_time(o)?),
             Format::Sarif => report::sarif::render(reports),
         };

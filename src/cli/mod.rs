@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod check;
 pub mod eval;
 pub mod init;
+pub mod scan;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -51,6 +52,8 @@ pub enum Command {
     Snapshot(check::SnapshotArgs),
     /// Run the rules on policy files before they exist in AWS
     Lint(check::LintArgs),
+    /// Find every role that trusts OpenAI and every key it uses, across accounts, and check each
+    Scan(scan::ScanArgs),
     /// Decide one IAM request (or a batch) against policy documents, and explain the answer
     Eval(eval::EvalArgs),
     /// Print correct documents for the setup steps and the registration payload
@@ -106,6 +109,7 @@ where
         Command::Check(a) => check::run_check(&a, out, err),
         Command::Snapshot(a) => check::run_snapshot(&a, out, err),
         Command::Lint(a) => check::run_lint(&a, out, err),
+        Command::Scan(a) => scan::run(&a, out, err),
         Command::Eval(a) => eval::run(&a, out, err),
         Command::Init(a) => init::run(&a, out, err),
         Command::Rules(a) => catalog::run_rules(&a, out),

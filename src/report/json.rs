@@ -26,6 +26,8 @@ struct ResultOut<'a> {
     remediation: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a crate::rules::Suppression>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    change: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -39,6 +41,8 @@ struct ReportOut<'a> {
     summary: Summary,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notes: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    fixed: &'a [String],
 }
 
 fn result(f: &Finding) -> ResultOut<'_> {
@@ -51,6 +55,7 @@ fn result(f: &Finding) -> ResultOut<'_> {
         evidence: &f.evidence,
         remediation: f.remediation.as_deref(),
         suppressed: f.suppressed.as_ref(),
+        change: f.change,
     }
 }
 
@@ -67,6 +72,7 @@ pub fn value(r: &Report) -> serde_json::Value {
         results: r.findings.iter().map(result).collect(),
         summary: r.summary(),
         notes: &r.notes,
+        fixed: &r.fixed,
     };
     serde_json::to_value(&out).unwrap_or_default()
 }
@@ -78,11 +84,12 @@ pub fn render(r: &Report) -> String {
     s
 }
 
-/// `ekm-check.scan/v1`: one report per target.
-pub fn render_scan(reports: &[Report]) -> String {
+/// `ekm-check.scan/v1`: one report per target, and what discovery saw.
+pub fn render_scan(reports: &[Report], discovery: &serde_json::Value) -> String {
     let v = serde_json::json!({
         "format": "ekm-check.scan/v1",
         "targets": reports.iter().map(value).collect::<Vec<_>>(),
+        "discovery": discovery,
     });
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');

@@ -43,6 +43,8 @@ pub struct Report {
     pub fail_on: FailOn,
     /// Things the reader should know that are not rules: ignores that matched nothing or lapsed.
     pub notes: Vec<String>,
+    /// Against a `--baseline`: the rules that failed there and pass now.
+    pub fixed: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]

@@ -107,3 +107,71 @@ fn short(s: &str, max: usize) -> String {
         format!("{cut}…")
     }
 }
+
+/// The scan summary: one row per target, then the notes and a verdict.
+pub fn render_scan(reports: &[Report], discovery: &serde_json::Value, color: bool) -> String {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(vec!["account", "role", "key", "verdict", "failing rules"]);
+    if color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    for r in reports {
+        let role = r.registration.role_arn.as_deref().unwrap_or("-");
+        let account = role.split(':').nth(4).unwrap_or("-").to_string();
+        let role_name = role.rsplit('/').next().unwrap_or(role);
+        let key = r
+            .registration
+            .kms_arn
+            .as_deref()
+            .map(|k| k.rsplit(':').next().unwrap_or(k))
+            .unwrap_or("(not determined)");
+        let failing: Vec<String> = r
+            .gating()
+            .map(|f| match f.change {
+                Some("new") => format!("{} (new)", f.rule.id),
+                _ => f.rule.id.to_string(),
+            })
+            .collect();
+        let mut verdict = Cell::new(r.verdict());
+        if color {
+            verdict = verdict.fg(if r.ready() { Color::Green } else { Color::Red });
+        }
+        t.add_row(vec![
+            Cell::new(account),
+            Cell::new(role_name),
+            Cell::new(key),
+            verdict,
+            Cell::new(failing.join(" ")),
+        ]);
+    }
+    let mut out = t.to_string();
+    out.push('\n');
+    for d in discovery.as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "account {}: {} roles examined, {} trust OpenAI, {} keys examined\n",
+            d["account"].as_str().unwrap_or("?"),
+            d["roles_examined"],
+            d["ekm_roles"],
+            d["keys_examined"]
+        ));
+        for e in d["errors"].as_array().into_iter().flatten() {
+            out.push_str(&format!("  error: {}\n", e.as_str().unwrap_or_default()));
+        }
+    }
+    let ready = reports.iter().filter(|r| r.ready()).count();
+    out.push_str(&format!(
+        "verdict: {} ({} of {} targets ready)\n",
+        if ready == reports.len() && !reports.is_empty() {
+            "ready"
+        } else {
+            "not-ready"
+        },
+        ready,
+        reports.len()
+    ));
+    out
+}

@@ -278,6 +278,8 @@ pub struct Finding {
     pub remediation: Option<String>,
     /// Set by an `[[ignore]]` of the configuration: still reported, never gating.
     pub suppressed: Option<Suppression>,
+    /// Against a `--baseline`: "new" or "unchanged" for a failing or undecided rule.
+    pub change: Option<&'static str>,
 }
 
 /// Why a finding is suppressed, as the configuration says.
@@ -354,6 +356,7 @@ pub fn run_all(inputs: &Inputs) -> Vec<Finding> {
                 evidence: o.evidence,
                 remediation: o.remediation,
                 suppressed: None,
+                change: None,
             }
         })
         .collect()
