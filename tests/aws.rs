@@ -12,158 +12,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value as J, json};
-use support::{ACCOUNT, Fault, moto, proxy, sdk, unique};
-
-const OPENAI: &str = "arn:aws:iam::790389265272:role/EnterpriseKeyManagement";
-const XID: &str = "org-AbCdEf0123456789GhIjKlMn";
-
-fn trust(external_id: &str) -> String {
-    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"AWS": OPENAI}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"sts:ExternalId": external_id}}}]})
-    .to_string()
-}
-
-fn kms_policy(resource: &str) -> String {
-    json!({"Version": "2012-10-17", "Statement": [{"Sid": "AllowEncryptDecrypt", "Effect": "Allow",
-        "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": resource}]})
-    .to_string()
-}
-
-/// A setup as OpenAI's instructions build it; returns (key ARN, role ARN, alias ARN).
-struct Setup {
-    key: String,
-    role: String,
-    alias: String,
-    role_name: String,
-}
-
-async fn setup(
-    endpoint: &str,
-    spec: aws_sdk_kms::types::KeySpec,
-    resource_is_alias: bool,
-) -> Setup {
-    let cfg = sdk(endpoint).await;
-    let kms = aws_sdk_kms::Client::new(&cfg);
-    let iam = aws_sdk_iam::Client::new(&cfg);
-    let usage = if spec == aws_sdk_kms::types::KeySpec::SymmetricDefault {
-        aws_sdk_kms::types::KeyUsageType::EncryptDecrypt
-    } else {
-        aws_sdk_kms::types::KeyUsageType::SignVerify
-    };
-    let k = kms
-        .create_key()
-        .key_spec(spec)
-        .key_usage(usage)
-        .send()
-        .await
-        .unwrap();
-    let meta = k.key_metadata().unwrap();
-    let key = meta.arn().unwrap().to_string();
-    let alias_name = format!("alias/{}", unique("ekm"));
-    kms.create_alias()
-        .alias_name(&alias_name)
-        .target_key_id(meta.key_id())
-        .send()
-        .await
-        .unwrap();
-    let alias = format!("arn:aws:kms:us-east-1:{ACCOUNT}:{alias_name}");
-    let role_name = unique("openai-ekm");
-    let r = iam
-        .create_role()
-        .role_name(&role_name)
-        .assume_role_policy_document(trust(XID))
-        .send()
-        .await
-        .unwrap();
-    let role = r.role().unwrap().arn().to_string();
-    let pol = iam
-        .create_policy()
-        .policy_name(unique("openai-ekm-kms"))
-        .policy_document(kms_policy(if resource_is_alias { &alias } else { &key }))
-        .send()
-        .await
-        .unwrap();
-    iam.attach_role_policy()
-        .role_name(&role_name)
-        .policy_arn(pol.policy().unwrap().arn().unwrap())
-        .send()
-        .await
-        .unwrap();
-    Setup {
-        key,
-        role,
-        alias,
-        role_name,
-    }
-}
-
-/// Run the CLI against `endpoint` with only loopback in reach: static test credentials, no
-/// profile files, no instance metadata.
-fn ekm(endpoint: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ekm-check"))
-        .args(args)
-        .args(["--endpoint-url", endpoint])
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("EKM_KMS_ARN")
-        .env_remove("EKM_ROLE_ARN")
-        .env_remove("EKM_EXTERNAL_ID")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn check(endpoint: &str, kms: &str, role: &str, extra: &[&str]) -> (i32, J) {
-    let mut args = vec![
-        "check",
-        "--kms-arn",
-        kms,
-        "--role-arn",
-        role,
-        "--external-id",
-        XID,
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let (code, out, err) = ekm(endpoint, &args);
-    let v: J = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
-    (code, v)
-}
-
-fn status<'a>(v: &'a J, rule: &str) -> &'a str {
-    v["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == rule)
-        .unwrap()["status"]
-        .as_str()
-        .unwrap()
-}
-
-fn message(v: &J, rule: &str) -> String {
-    v["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == rule)
-        .unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
+use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_correct_setup_is_ready_and_its_snapshot_reproduces_the_check() {
@@ -356,11 +205,7 @@ async fn a_denied_read_makes_exactly_its_rules_unknown_and_names_the_permission(
     let p = proxy(
         &m,
         Duration::ZERO,
-        vec![Fault {
-            operation: "GetKeyPolicy".into(),
-            code: "AccessDeniedException".into(),
-            status: 400,
-        }],
+        vec![Fault::error("GetKeyPolicy", "AccessDeniedException", 400)],
     )
     .await;
     let (code, v) = check(&p.url, &s.key, &s.role, &[]);
@@ -480,11 +325,7 @@ async fn live_checks_are_skipped_with_the_self_test_statement_when_the_caller_is
     let p = proxy(
         &m,
         Duration::ZERO,
-        vec![Fault {
-            operation: "AssumeRole".into(),
-            code: "AccessDenied".into(),
-            status: 403,
-        }],
+        vec![Fault::error("AssumeRole", "AccessDenied", 403)],
     )
     .await;
     let (code, v) = check(&p.url, &s.key, &s.role, &["--live"]);

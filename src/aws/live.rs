@@ -15,7 +15,7 @@ pub const SESSION_NAME: &str = "ekm-check-selftest";
 fn err<E, R>(e: &aws_sdk_kms::error::SdkError<E, R>) -> LiveError
 where
     E: aws_sdk_kms::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     let (code, message) = describe_error(e);
     LiveError { code, message }

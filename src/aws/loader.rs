@@ -35,7 +35,7 @@ impl Errors {
     pub(crate) fn add<E, R>(&mut self, part: &str, permission: &str, e: &SdkError<E, R>)
     where
         E: aws_sdk_kms::error::ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         let (code, text) = describe_error(e);
         let needs = match code.as_deref() {

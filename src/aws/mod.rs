@@ -63,7 +63,7 @@ pub fn region_of(arn: &str) -> Option<&str> {
 pub fn describe_error<E, R>(e: &aws_sdk_kms::error::SdkError<E, R>) -> (Option<String>, String)
 where
     E: aws_sdk_kms::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     match e.as_service_error() {
         Some(s) => {
@@ -71,9 +71,18 @@ where
             let msg = s.message().unwrap_or_default().to_string();
             (Some(code.clone()), format!("{code}: {msg}"))
         }
-        None => (
-            None,
-            format!("{}", aws_sdk_kms::error::DisplayErrorContext(e)),
-        ),
+        None => {
+            // The chain of causes, each once, without the debug dump of the raw response.
+            let mut parts: Vec<String> = vec![e.to_string()];
+            let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+            while let Some(err) = cur {
+                let s = err.to_string();
+                if !s.is_empty() && !parts.iter().any(|p| p.contains(&s)) {
+                    parts.push(s);
+                }
+                cur = err.source();
+            }
+            (None, parts.join(": "))
+        }
     }
 }

@@ -171,7 +171,11 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
                     max_attempts: Some(a.max_attempts),
                     ..Default::default()
                 };
+                // IAM is global: without a configured region, read it through us-east-1.
                 let mut sdk = crate::aws::sdk_config(&opts, None).await;
+                if sdk.region().is_none_or(|r| r.as_ref().is_empty()) {
+                    sdk = crate::aws::sdk_config(&opts, Some("us-east-1")).await;
+                }
                 if let Some(role) = assume {
                     let provider = aws_config::sts::AssumeRoleProvider::builder(role)
                         .session_name("ekm-check-scan")

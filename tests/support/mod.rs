@@ -5,6 +5,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use std::process::Command;
+
+use serde_json::{Value as J, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -53,19 +56,53 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
-/// One call seen by the proxy.
+/// One call seen by the proxy, with the request and response bodies.
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub service: String,
     pub operation: String,
+    pub request: Vec<u8>,
+    pub response: Vec<u8>,
 }
 
-/// A fault to inject: answer `operation` with this AWS error instead of forwarding it.
+/// What to do to an operation's calls.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Answer with this AWS error.
+    Error { code: String, status: u16 },
+    /// Answer the first `times` calls with a throttling error, then forward.
+    Throttle { times: usize },
+    /// Wait this long before forwarding.
+    Slow(Duration),
+    /// Send the response's headers and half its body, then close the connection.
+    Truncate,
+    /// Close the connection without answering.
+    Drop,
+}
+
+/// A fault to inject on one operation.
 #[derive(Debug, Clone)]
 pub struct Fault {
     pub operation: String,
-    pub code: String,
-    pub status: u16,
+    pub action: Action,
+}
+
+impl Fault {
+    pub fn error(operation: &str, code: &str, status: u16) -> Fault {
+        Fault {
+            operation: operation.into(),
+            action: Action::Error {
+                code: code.into(),
+                status,
+            },
+        }
+    }
+    pub fn new(operation: &str, action: Action) -> Fault {
+        Fault {
+            operation: operation.into(),
+            action,
+        }
+    }
 }
 
 /// A loopback proxy in front of moto: records every call, delays each by `delay`, and answers
@@ -163,27 +200,22 @@ fn operation(head: &[u8], body: &[u8]) -> (String, String) {
     (service, op)
 }
 
-fn error_response(service: &str, f: &Fault) -> Vec<u8> {
+fn error_response(service: &str, code: &str, status: u16) -> Vec<u8> {
     let (ctype, body) = if service == "kms" {
         (
             "application/x-amz-json-1.1",
-            format!(
-                r#"{{"__type":"{}","message":"injected by the test proxy"}}"#,
-                f.code
-            ),
+            format!(r#"{{"__type":"{code}","message":"injected by the test proxy"}}"#),
         )
     } else {
         (
             "text/xml",
             format!(
-                "<ErrorResponse><Error><Type>Sender</Type><Code>{}</Code><Message>injected by the test proxy</Message></Error><RequestId>test</RequestId></ErrorResponse>",
-                f.code
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>injected by the test proxy</Message></Error><RequestId>test</RequestId></ErrorResponse>"
             ),
         )
     };
     format!(
-        "HTTP/1.1 {} Error\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nx-amzn-RequestId: test\r\n\r\n{body}",
-        f.status,
+        "HTTP/1.1 {status} Error\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nx-amzn-RequestId: test\r\n\r\n{body}",
         body.len()
     )
     .into_bytes()
@@ -199,14 +231,45 @@ async fn serve(
     let mut dbuf = Vec::new();
     while let Some((head, body)) = read_message(&mut down, &mut dbuf).await? {
         let (service, op) = operation(&head, &body);
-        seen.lock().unwrap().push(Seen {
-            service: service.clone(),
-            operation: op.clone(),
-        });
+        let index = {
+            let mut s = seen.lock().unwrap();
+            s.push(Seen {
+                service: service.clone(),
+                operation: op.clone(),
+                request: body.clone(),
+                response: Vec::new(),
+            });
+            s.len() - 1
+        };
+        let calls_so_far = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| c.operation == op)
+            .count();
         tokio::time::sleep(delay).await;
-        if let Some(f) = faults.iter().find(|f| f.operation == op) {
-            down.write_all(&error_response(&service, f)).await?;
-            continue;
+        let fault = faults
+            .iter()
+            .find(|f| f.operation == op)
+            .map(|f| f.action.clone());
+        match fault {
+            Some(Action::Error { code, status }) => {
+                down.write_all(&error_response(&service, &code, status))
+                    .await?;
+                continue;
+            }
+            Some(Action::Throttle { times }) if calls_so_far <= times => {
+                let code = if service == "kms" {
+                    "ThrottlingException"
+                } else {
+                    "Throttling"
+                };
+                down.write_all(&error_response(&service, code, 400)).await?;
+                continue;
+            }
+            Some(Action::Slow(d)) => tokio::time::sleep(d).await,
+            Some(Action::Drop) => return Ok(()),
+            _ => {}
         }
         // One upstream connection per request keeps the proxy simple and correct.
         let mut up = TcpStream::connect(upstream).await?;
@@ -216,6 +279,12 @@ async fn serve(
         let mut ubuf = Vec::new();
         match read_message(&mut up, &mut ubuf).await? {
             Some((rh, rb)) => {
+                seen.lock().unwrap()[index].response = rb.clone();
+                if matches!(fault, Some(Action::Truncate)) {
+                    down.write_all(&rh).await?;
+                    down.write_all(&rb[..rb.len() / 2]).await?;
+                    return Ok(());
+                }
                 down.write_all(&rh).await?;
                 down.write_all(&rb).await?;
             }
@@ -223,4 +292,157 @@ async fn serve(
         }
     }
     Ok(())
+}
+
+// The setup of OpenAI's instructions, built through the AWS API, and the CLI run against it.
+
+pub const OPENAI: &str = "arn:aws:iam::790389265272:role/EnterpriseKeyManagement";
+pub const XID: &str = "org-AbCdEf0123456789GhIjKlMn";
+
+pub fn trust(external_id: &str) -> String {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": OPENAI}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": external_id}}}]})
+    .to_string()
+}
+
+pub fn kms_policy(resource: &str) -> String {
+    json!({"Version": "2012-10-17", "Statement": [{"Sid": "AllowEncryptDecrypt", "Effect": "Allow",
+        "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": resource}]})
+    .to_string()
+}
+
+/// A setup as OpenAI's instructions build it; returns (key ARN, role ARN, alias ARN).
+pub struct Setup {
+    pub key: String,
+    pub role: String,
+    pub alias: String,
+    pub role_name: String,
+}
+
+pub async fn setup(
+    endpoint: &str,
+    spec: aws_sdk_kms::types::KeySpec,
+    resource_is_alias: bool,
+) -> Setup {
+    let cfg = sdk(endpoint).await;
+    let kms = aws_sdk_kms::Client::new(&cfg);
+    let iam = aws_sdk_iam::Client::new(&cfg);
+    let usage = if spec == aws_sdk_kms::types::KeySpec::SymmetricDefault {
+        aws_sdk_kms::types::KeyUsageType::EncryptDecrypt
+    } else {
+        aws_sdk_kms::types::KeyUsageType::SignVerify
+    };
+    let k = kms
+        .create_key()
+        .key_spec(spec)
+        .key_usage(usage)
+        .send()
+        .await
+        .unwrap();
+    let meta = k.key_metadata().unwrap();
+    let key = meta.arn().unwrap().to_string();
+    let alias_name = format!("alias/{}", unique("ekm"));
+    kms.create_alias()
+        .alias_name(&alias_name)
+        .target_key_id(meta.key_id())
+        .send()
+        .await
+        .unwrap();
+    let alias = format!("arn:aws:kms:us-east-1:{ACCOUNT}:{alias_name}");
+    let role_name = unique("openai-ekm");
+    let r = iam
+        .create_role()
+        .role_name(&role_name)
+        .assume_role_policy_document(trust(XID))
+        .send()
+        .await
+        .unwrap();
+    let role = r.role().unwrap().arn().to_string();
+    let pol = iam
+        .create_policy()
+        .policy_name(unique("openai-ekm-kms"))
+        .policy_document(kms_policy(if resource_is_alias { &alias } else { &key }))
+        .send()
+        .await
+        .unwrap();
+    iam.attach_role_policy()
+        .role_name(&role_name)
+        .policy_arn(pol.policy().unwrap().arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    Setup {
+        key,
+        role,
+        alias,
+        role_name,
+    }
+}
+
+/// Run the CLI against `endpoint` with only loopback in reach: static test credentials, no
+/// profile files, no instance metadata.
+pub fn ekm(endpoint: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ekm-check"))
+        .args(args)
+        .args(["--endpoint-url", endpoint])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("EKM_KMS_ARN")
+        .env_remove("EKM_ROLE_ARN")
+        .env_remove("EKM_EXTERNAL_ID")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+pub fn check(endpoint: &str, kms: &str, role: &str, extra: &[&str]) -> (i32, J) {
+    let mut args = vec![
+        "check",
+        "--kms-arn",
+        kms,
+        "--role-arn",
+        role,
+        "--external-id",
+        XID,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let (code, out, err) = ekm(endpoint, &args);
+    let v: J = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    (code, v)
+}
+
+pub fn status<'a>(v: &'a J, rule: &str) -> &'a str {
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule)
+        .unwrap()["status"]
+        .as_str()
+        .unwrap()
+}
+
+pub fn message(v: &J, rule: &str) -> String {
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule)
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
