@@ -4,8 +4,8 @@
 //!
 //! This file resets the emulator first (it needs an account with nothing else in it); cargo runs
 //! test files one after another, and the scenario is one test, so nothing else is using it.
-//! Scale with EKM_SCAN_ROLES / EKM_SCAN_EKM_ROLES (defaults 300 / 20); the note's figures used
-//! 1000 / 40.
+//! Scale with EKM_SCAN_ROLES / EKM_SCAN_EKM_ROLES / EKM_SCAN_EXTRA_KEYS (defaults 300 / 20 / 4);
+//! the note's figures used 1000 / 40 / 20 (60 keys in the region).
 
 mod support;
 
@@ -45,6 +45,10 @@ async fn scan_finds_every_ekm_role_and_only_those() {
     let kms = aws_sdk_kms::Client::new(&cfg);
     let n_roles = env_num("EKM_SCAN_ROLES", 300);
     let n_ekm = env_num("EKM_SCAN_EKM_ROLES", 20);
+    // Keys no role names (the wildcard roles can still reach them).
+    for _ in 0..env_num("EKM_SCAN_EXTRA_KEYS", 4) {
+        kms.create_key().send().await.unwrap();
+    }
 
     // Roles that have nothing to do with OpenAI.
     let other = |i: usize| {
@@ -160,6 +164,9 @@ async fn scan_finds_every_ekm_role_and_only_those() {
 
     let p = proxy(&m, Duration::ZERO, vec![]).await;
     let t = Instant::now();
+    // Two accounts: the emulator's own, and (through --assume-role) another, empty one.
+    let own = format!("arn:aws:iam::{ACCOUNT}:role/ekm-check-readonly");
+    let other_account = "arn:aws:iam::210987654321:role/ekm-check-readonly";
     let out = Command::new(env!("CARGO_BIN_EXE_ekm-check"))
         .args([
             "scan",
@@ -172,6 +179,7 @@ async fn scan_finds_every_ekm_role_and_only_those() {
             "--format",
             "json",
         ])
+        .args(["--assume-role", &own, "--assume-role", other_account])
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_REGION", "us-east-1")
@@ -192,6 +200,12 @@ async fn scan_finds_every_ekm_role_and_only_those() {
         "some targets are broken on purpose"
     );
     let d = &v["discovery"][0];
+    assert_eq!(
+        v["discovery"][1]["account"], "210987654321",
+        "the second account was scanned: {:#}",
+        v["discovery"]
+    );
+    assert_eq!(v["discovery"][1]["ekm_roles"], 0);
     assert_eq!(d["roles_examined"], n_roles);
     assert_eq!(d["ekm_roles"], n_ekm);
     assert!(d["errors"].as_array().unwrap().is_empty(), "{d}");
@@ -252,15 +266,22 @@ async fn scan_finds_every_ekm_role_and_only_those() {
     for c in &seen {
         *ops.entry(c.operation.clone()).or_default() += 1;
         let op = c.operation.as_str();
+        // Reads only, and AssumeRole into the read-only role of each account (--assume-role).
         assert!(
-            op.starts_with("Describe") || op.starts_with("Get") || op.starts_with("List"),
+            op.starts_with("Describe")
+                || op.starts_with("Get")
+                || op.starts_with("List")
+                || op == "AssumeRole",
             "scan sent {op}"
         );
     }
-    let pages = ops
-        .get("GetAccountAuthorizationDetails")
-        .copied()
-        .unwrap_or(0)
+    let per_account = ops.get("AssumeRole").copied().unwrap_or(0)
+        + ops.get("GetCallerIdentity").copied().unwrap_or(0);
+    let pages = per_account
+        + ops
+            .get("GetAccountAuthorizationDetails")
+            .copied()
+            .unwrap_or(0)
         + ops.get("ListKeys").copied().unwrap_or(0);
     assert!(
         seen.len() <= 8 * targets.len() + pages + 1,
