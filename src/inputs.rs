@@ -192,8 +192,6 @@ pub struct Live {
 #[derive(Debug, Clone)]
 pub struct Inputs {
     pub registration: Registration,
-    /// Where the registration values came from (flag, env, config, snapshot), for messages.
-    pub registration_source: String,
     pub key: Part<KeyMeta>,
     pub key_policy: Part<Doc>,
     pub rotation: Part<bool>,
@@ -217,7 +215,6 @@ impl Inputs {
         }
         Inputs {
             registration: Registration::default(),
-            registration_source: String::new(),
             key: a(reason),
             key_policy: a(reason),
             rotation: a(reason),

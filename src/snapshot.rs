@@ -49,7 +49,6 @@ fn read(root: &Node, name: &str, located: Option<&str>) -> Result<Inputs> {
         }
     }
     let mut inputs = Inputs::empty("not in the snapshot");
-    inputs.registration_source = format!("snapshot {name}");
     if let Some(r) = root.get("registration") {
         inputs.registration = serde_json::from_value::<Registration>(r.to_serde())
             .map_err(|e| bad(format!("registration: {e}")))?;
