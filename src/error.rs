@@ -4,13 +4,10 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file could not be read at all.
-    #[error("{path}: {source}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A file could not be read at all. (The I/O error is part of the message, not a separate
+    /// cause, so that `main`'s error chain prints it once.)
+    #[error("{path}: {io}")]
+    Read { path: PathBuf, io: std::io::Error },
     /// A file was read but is not what it should be (JSON syntax, size, format).
     #[error("{path}: {message}")]
     Input { path: String, message: String },

@@ -22,12 +22,12 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
             .read_to_end(&mut buf)
             .map_err(|source| Error::Read {
                 path: path.into(),
-                source,
+                io: source,
             })?;
     } else {
         let meta = std::fs::metadata(path).map_err(|source| Error::Read {
             path: path.into(),
-            source,
+            io: source,
         })?;
         if meta.is_dir() {
             return Err(Error::Input {
@@ -37,13 +37,13 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         }
         let f = std::fs::File::open(path).map_err(|source| Error::Read {
             path: path.into(),
-            source,
+            io: source,
         })?;
         f.take(MAX_INPUT_BYTES + 1)
             .read_to_end(&mut buf)
             .map_err(|source| Error::Read {
                 path: path.into(),
-                source,
+                io: source,
             })?;
     }
     if buf.len() as u64 > MAX_INPUT_BYTES {

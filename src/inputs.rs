@@ -74,6 +74,8 @@ pub struct Doc {
     pub policy: Result<Policy, SyntaxError>,
     /// The document's text, for placeholder scans.
     pub text: String,
+    /// The text parsed as JSON, once (evidence quotes statements from it).
+    parsed: std::sync::OnceLock<Option<J>>,
 }
 
 impl Doc {
@@ -88,6 +90,7 @@ impl Doc {
             arn: None,
             policy,
             text: text.to_string(),
+            parsed: Default::default(),
         }
     }
 
@@ -122,6 +125,7 @@ impl Doc {
             arn: None,
             policy: Ok(policy),
             text: serde_json::to_string_pretty(&node.to_serde()).unwrap_or_default(),
+            parsed: Default::default(),
         }
     }
 
@@ -131,7 +135,18 @@ impl Doc {
 
     /// The document as JSON (for evidence and remediation), when it parsed.
     pub fn value(&self) -> Option<J> {
-        serde_json::from_str(&self.text).ok()
+        self.parsed
+            .get_or_init(|| serde_json::from_str(&self.text).ok())
+            .clone()
+    }
+
+    /// A part of the document by JSON pointer, without copying the rest.
+    pub fn value_at(&self, pointer: &str) -> Option<J> {
+        self.parsed
+            .get_or_init(|| serde_json::from_str(&self.text).ok())
+            .as_ref()?
+            .pointer(pointer)
+            .cloned()
     }
 }
 

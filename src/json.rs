@@ -197,6 +197,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         line: 1,
         line_start: skipped,
         depth: 0,
+        col_at: std::cell::Cell::new((skipped, 1)),
     };
     p.skip_ws()?;
     if p.i >= p.bytes.len() {
@@ -327,15 +328,23 @@ struct Parser<'a> {
     line: u32,
     line_start: usize,
     depth: usize,
+    /// The last column computed, at a byte offset: columns are counted forward from there, so
+    /// a long line costs its length once, not once per value.
+    col_at: std::cell::Cell<(usize, u32)>,
 }
 
 impl<'a> Parser<'a> {
     fn pos(&self) -> Pos {
-        let col = if self.src.is_char_boundary(self.i) {
-            self.src[self.line_start..self.i].chars().count() as u32 + 1
+        let (mut from, mut col) = self.col_at.get();
+        if from < self.line_start || from > self.i {
+            (from, col) = (self.line_start, 1);
+        }
+        if self.src.is_char_boundary(from) && self.src.is_char_boundary(self.i) {
+            col += self.src[from..self.i].chars().count() as u32;
         } else {
-            (self.i - self.line_start) as u32 + 1
-        };
+            col += (self.i - from) as u32;
+        }
+        self.col_at.set((self.i, col));
         Pos {
             line: self.line,
             col,

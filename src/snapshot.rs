@@ -92,6 +92,20 @@ fn read(root: &Node, name: &str, located: Option<&str>) -> Result<Inputs> {
     };
     let key = root.get("key").filter(|n| !matches!(n.value, Value::Null));
     let role = root.get("role").filter(|n| !matches!(n.value, Value::Null));
+    // A part of the wrong type is a broken snapshot, never "not collected" (that would skip rules).
+    for (name, n) in [
+        ("key", key),
+        ("role", role),
+        ("key.metadata", key.and_then(|k| k.get("metadata"))),
+    ] {
+        if let Some(n) = n.filter(|n| n.members().is_none() && !matches!(n.value, Value::Null)) {
+            return Err(bad(format!(
+                "{name} must be an object, not {} (line {})",
+                n.type_name(),
+                n.pos.line
+            )));
+        }
+    }
     let f = located;
 
     // key.metadata

@@ -341,7 +341,7 @@ pub fn run_snapshot(a: &SnapshotArgs, out: &mut dyn Write, _err: &mut dyn Write)
     match &a.output {
         Some(p) => std::fs::write(p, text).map_err(|source| Error::Read {
             path: p.clone(),
-            source,
+            io: source,
         })?,
         None => out.write_all(text.as_bytes())?,
     }
@@ -507,7 +507,7 @@ pub fn write_reports(
         match file {
             Some(p) => std::fs::write(p, text).map_err(|source| Error::Read {
                 path: p.clone(),
-                source,
+                io: source,
             })?,
             None => out.write_all(text.as_bytes())?,
         }

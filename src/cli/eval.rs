@@ -214,7 +214,7 @@ fn run_batch(
         }
         let f = std::fs::File::open(path).map_err(|source| Error::Read {
             path: path.clone(),
-            source,
+            io: source,
         })?;
         Box::new(std::io::BufReader::with_capacity(1 << 16, f))
     };
@@ -229,7 +229,7 @@ fn run_batch(
             .read_until(b'\n', &mut buf)
             .map_err(|source| Error::Read {
                 path: path.clone(),
-                source,
+                io: source,
             })?;
         if n == 0 {
             break;
@@ -278,7 +278,11 @@ fn run_batch(
         out.write_all(b"\n")?;
     }
     if failed > 0 {
-        writeln!(err, "error: {failed} of {lineno} lines could not be read")?;
+        writeln!(
+            err,
+            "error: {}: {failed} of {lineno} lines could not be read",
+            path.display()
+        )?;
         return Ok(exit::ERROR);
     }
     Ok(exit::OK)

@@ -90,6 +90,10 @@ pub fn check(action: &str) -> Result<(), Option<String>> {
     if list.iter().any(|a| a.eq_ignore_ascii_case(name)) {
         return Ok(());
     }
+    // No action name is longer than 64 characters: nothing to suggest (and no quadratic work).
+    if name.len() > 64 {
+        return Err(None);
+    }
     let lower = name.to_ascii_lowercase();
     let best = list
         .iter()
@@ -100,9 +104,12 @@ pub fn check(action: &str) -> Result<(), Option<String>> {
         .map(|(_, a)| format!("{}:{a}", svc.to_ascii_lowercase())))
 }
 
-/// Levenshtein distance (short strings only).
+/// Levenshtein distance. Strings are cut at 128 characters: this is for suggestions, and a
+/// hostile input must not cost quadratic time.
 pub fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
+    let a: String = a.chars().take(128).collect();
+    let a = a.as_str();
+    let b: Vec<char> = b.chars().take(128).collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];

@@ -99,6 +99,14 @@ fn syntax_errors(text: &str, first: &SyntaxError) -> Vec<(SyntaxError, usize)> {
         t = r;
         match json::parse(&t) {
             Ok(_) => break,
+            // A repair that did not remove the error: report it once and stop.
+            Err(next)
+                if out
+                    .iter()
+                    .any(|(o, _)| o.pos == next.pos && o.message == next.message) =>
+            {
+                break;
+            }
             Err(next) => e = next,
         }
     }
@@ -163,7 +171,7 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
                         fixes.push(format!("{} ({}): {h}", at(doc, d.pos), d.pointer));
                     }
                     problems.push(m);
-                    let value = doc.value().and_then(|v| v.pointer(&d.pointer).cloned());
+                    let value = doc.value_at(&d.pointer);
                     evidence.push(Evidence::in_doc(doc, &d.pointer, d.pos, value));
                 }
             }

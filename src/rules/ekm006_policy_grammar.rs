@@ -30,7 +30,7 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
             continue;
         };
         for d in p.diagnostics.iter().filter(|d| d.level == Level::Warning) {
-            let value = doc.value().and_then(|v| v.pointer(&d.pointer).cloned());
+            let value = doc.value_at(&d.pointer);
             let ev = Evidence::in_doc(doc, &d.pointer, d.pos, value);
             let at = where_in(&ev);
             items.push(format!("{at}: {}", d.message));

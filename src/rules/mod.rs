@@ -176,7 +176,7 @@ impl Evidence {
 
     /// Evidence for a whole statement, with the statement as its value.
     pub fn statement(doc: &Doc, st: &Statement) -> Evidence {
-        let value = doc.value().and_then(|v| v.pointer(&st.pointer).cloned());
+        let value = doc.value_at(&st.pointer);
         Evidence::in_doc(doc, &st.pointer, st.pos, value)
     }
 

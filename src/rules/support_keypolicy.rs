@@ -608,7 +608,7 @@ pub fn identity_denies(ids: &IdentityDocs<'_>, action: &str) -> bool {
 
 /// The value of `pointer` inside the document (for evidence), when it parsed.
 pub fn value_at(doc: &Doc, pointer: &str) -> Option<J> {
-    doc.value().and_then(|v| v.pointer(pointer).cloned())
+    doc.value_at(pointer)
 }
 
 /// Test inputs: the baseline scenario (a correct setup), changed by `edit`.
