@@ -435,7 +435,10 @@ impl<'a> Parser<'a> {
         let rest = &self.src[self.i..];
         let c = rest.chars().next().unwrap_or('\0');
         if c == '<' {
-            let end = rest.find('>').map(|e| e + 1).unwrap_or(rest.len().min(40));
+            // Up to the closing '>', or the first 40 characters (never cutting one in two).
+            let end = rest.find('>').map(|e| e + 1).unwrap_or_else(|| {
+                rest.char_indices().nth(40).map(|(i, _)| i).unwrap_or(rest.len())
+            });
             let placeholder = &rest[..end];
             return SyntaxError {
                 pos: self.pos(),
@@ -711,6 +714,10 @@ impl<'a> Parser<'a> {
         let Some(h) = self.bytes.get(self.i..self.i + 4) else {
             return Err(self.err_here("incomplete \\u escape", None));
         };
+        // Exactly four hex digits (from_str_radix alone would also take a sign).
+        if !h.iter().all(u8::is_ascii_hexdigit) {
+            return Err(self.err_here("invalid \\u escape: expected four hex digits", None));
+        }
         let s = std::str::from_utf8(h).unwrap_or("");
         let v = u32::from_str_radix(s, 16)
             .map_err(|_| self.err_here("invalid \\u escape: expected four hex digits", None))?;
@@ -877,6 +884,16 @@ mod tests {
         assert!(split_object("[1]").is_none());
         assert!(split_object("{\"a\" 1}").is_none());
         assert!(split_object("{\"a\": \"x}").is_none());
+    }
+
+    #[test]
+    fn fuzz_findings_stay_fixed() {
+        // A placeholder without '>' whose 40th byte falls inside a character.
+        let text = format!("<{}{}", "A".repeat(38), "”".repeat(5));
+        assert!(parse(&text).unwrap_err().message.contains("placeholder"));
+        // \u takes exactly four hex digits, not a sign.
+        assert!(parse(r#""\u+4ff""#).is_err());
+        assert!(serde_json::from_str::<serde_json::Value>(r#""\u+4ff""#).is_err());
     }
 
     #[test]
