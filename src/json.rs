@@ -437,7 +437,10 @@ impl<'a> Parser<'a> {
         if c == '<' {
             // Up to the closing '>', or the first 40 characters (never cutting one in two).
             let end = rest.find('>').map(|e| e + 1).unwrap_or_else(|| {
-                rest.char_indices().nth(40).map(|(i, _)| i).unwrap_or(rest.len())
+                rest.char_indices()
+                    .nth(40)
+                    .map(|(i, _)| i)
+                    .unwrap_or(rest.len())
             });
             let placeholder = &rest[..end];
             return SyntaxError {
