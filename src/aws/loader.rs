@@ -242,6 +242,32 @@ pub(crate) fn key_metadata_json(k: &aws_sdk_kms::types::KeyMetadata) -> J {
     J::Object(m)
 }
 
+/// A managed policy's default version: GetPolicy, then GetPolicyVersion. On failure, the
+/// permission the refused call needs, its error code and text.
+pub(crate) async fn default_version_document(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+) -> Result<Option<J>, (&'static str, (Option<String>, String))> {
+    let p = iam
+        .get_policy()
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| ("iam:GetPolicy", describe_error(&e)))?;
+    let v = p
+        .policy()
+        .and_then(|p| p.default_version_id())
+        .unwrap_or("v1")
+        .to_string();
+    iam.get_policy_version()
+        .policy_arn(arn)
+        .version_id(v)
+        .send()
+        .await
+        .map(|o| o.policy_version().and_then(|v| v.document()).map(document))
+        .map_err(|e| ("iam:GetPolicyVersion", describe_error(&e)))
+}
+
 /// Read everything for one registration.
 pub async fn load(cfg: &aws_config::SdkConfig, reg: &Registration, collected_at: &str) -> Loaded {
     let kms = aws_sdk_kms::Client::new(cfg);
@@ -456,24 +482,7 @@ pub async fn load(cfg: &aws_config::SdkConfig, reg: &Registration, collected_at:
         let iam = &iam;
         async move {
             // Round 2: the default version id; round 3: that version's document.
-            let p = iam.get_policy().policy_arn(arn).send().await;
-            let r = match p {
-                Ok(p) => {
-                    let v = p
-                        .policy()
-                        .and_then(|p| p.default_version_id())
-                        .unwrap_or("v1")
-                        .to_string();
-                    iam.get_policy_version()
-                        .policy_arn(arn)
-                        .version_id(&v)
-                        .send()
-                        .await
-                        .map(|o| o.policy_version().and_then(|v| v.document()).map(document))
-                        .map_err(|e| ("iam:GetPolicyVersion", describe_error(&e)))
-                }
-                Err(e) => Err(("iam:GetPolicy", describe_error(&e))),
-            };
+            let r = default_version_document(iam, arn).await;
             (name.clone(), arn.clone(), r)
         }
     }));

@@ -17,7 +17,7 @@ use futures_util::future::join_all;
 use serde_json::{Map, Value as J, json};
 
 use super::describe_error;
-use super::loader::{Errors, document, key_details, key_metadata_json};
+use super::loader::{Errors, default_version_document, document, key_details, key_metadata_json};
 use crate::inputs::Registration;
 use crate::policy::pattern::{Pattern, Wild};
 use crate::policy::principal::{Principal, PrincipalPattern};
@@ -270,28 +270,10 @@ async fn managed_documents(
     }
     let missing: Vec<&String> = wanted.iter().filter(|a| !found.contains_key(*a)).collect();
     let fetched = join_all(missing.iter().map(|arn| async move {
-        let r = match iam.get_policy().policy_arn(*arn).send().await {
-            Ok(p) => {
-                let v = p
-                    .policy()
-                    .and_then(|p| p.default_version_id())
-                    .unwrap_or("v1")
-                    .to_string();
-                iam.get_policy_version()
-                    .policy_arn(*arn)
-                    .version_id(v)
-                    .send()
-                    .await
-                    .map(|o| {
-                        o.policy_version()
-                            .and_then(|v| v.document())
-                            .map(document)
-                            .unwrap_or(J::Null)
-                    })
-                    .map_err(|e| describe_error(&e).1)
-            }
-            Err(e) => Err(describe_error(&e).1),
-        };
+        let r = default_version_document(iam, arn)
+            .await
+            .map(|d| d.unwrap_or(J::Null))
+            .map_err(|(_, (_, text))| text);
         ((*arn).clone(), r)
     }))
     .await;
