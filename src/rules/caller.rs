@@ -1,8 +1,11 @@
 //! Whether a condition restricts who the caller is: shared by the "public" rules (EKM204 for key
 //! policies, EKM405 for trust policies).
 
+use super::support_keypolicy::and_list;
+use crate::policy::Statement;
 use crate::policy::condition::{Condition, Op, SetOp};
 use crate::policy::pattern::arn_parts;
+use crate::policy::principal::PrincipalPattern;
 
 /// Keys that name the caller in a key policy.
 pub const KEY_POLICY_CALLER_KEYS: &[&str] = &[
@@ -69,6 +72,29 @@ fn open_value(key_lc: &str, v: &str) -> bool {
         return v.trim_end_matches(['*', '?']) == "o-" || v.starts_with('*');
     }
     false
+}
+
+/// Who a statement lets in when it lets in anyone: `"*"` as principal (only under `only_kind`,
+/// e.g. `AWS`, when given), or `NotPrincipal`, which allows everyone it does not list.
+pub fn anyone(st: &Statement, only_kind: Option<&str>) -> Option<String> {
+    let p = st.principal.as_ref()?;
+    if p.negated {
+        let names: Vec<&str> = p.entries.iter().map(|e| e.raw.as_str()).collect();
+        return Some(format!(
+            "everyone except {} (NotPrincipal)",
+            and_list(&names)
+        ));
+    }
+    p.entries
+        .iter()
+        .find(|e| e.pattern == PrincipalPattern::Any && only_kind.is_none_or(|k| e.kind == k))
+        .map(|e| {
+            if e.pointer.ends_with("/Principal") {
+                "anyone (\"Principal\": \"*\")".to_string()
+            } else {
+                format!("anyone ({{\"{}\": \"*\"}})", e.kind)
+            }
+        })
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@ use super::support_keypolicy as kp;
 use super::{Cx, Evidence, Family, Outcome, RuleMeta, Severity, caller, fixes};
 use crate::inputs::Part;
 use crate::policy::pattern::arn_parts;
-use crate::policy::principal::PrincipalPattern;
 use crate::policy::{Effect, Statement};
 
 pub static META: RuleMeta = RuleMeta {
@@ -37,7 +36,7 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
         .iter()
         .filter(|s| s.effect == Effect::Allow)
     {
-        let Some(who) = anyone(st) else {
+        let Some(who) = caller::anyone(st, Some("AWS")) else {
             continue;
         };
         match st
@@ -105,27 +104,6 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
 }
 
 /// `anyone ("Principal": "*")` when the statement's principal is everyone.
-fn anyone(st: &Statement) -> Option<String> {
-    let p = st.principal.as_ref()?;
-    if p.negated {
-        let names: Vec<&str> = p.entries.iter().map(|e| e.raw.as_str()).collect();
-        return Some(format!(
-            "everyone except {} (NotPrincipal)",
-            kp::and_list(&names)
-        ));
-    }
-    p.entries
-        .iter()
-        .find(|e| e.kind == "AWS" && e.pattern == PrincipalPattern::Any)
-        .map(|e| {
-            if e.pointer.ends_with("/Principal") {
-                "anyone (\"Principal\": \"*\")".to_string()
-            } else {
-                "anyone ({\"AWS\": \"*\"})".to_string()
-            }
-        })
-}
-
 fn actions_words(st: &Statement) -> String {
     if st.action.negated {
         format!("every action except {}", st.action.raw.join(", "))

@@ -6,7 +6,6 @@
 use super::support_keypolicy as kp;
 use super::support_trust as tr;
 use super::{Cx, Evidence, Family, Outcome, RuleMeta, Severity, caller, fixes};
-use crate::policy::principal::PrincipalPattern;
 use crate::policy::{Effect, Statement};
 
 pub static META: RuleMeta = RuleMeta {
@@ -33,7 +32,9 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
         .iter()
         .filter(|s| s.effect == Effect::Allow && tr::covers_assume(s))
     {
-        let Some(who) = anyone(st) else { continue };
+        let Some(who) = caller::anyone(st, None) else {
+            continue;
+        };
         match st
             .conditions
             .iter()
@@ -92,27 +93,6 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
 }
 
 /// `anyone ("Principal": "*")` when the statement's principal is everyone.
-fn anyone(st: &Statement) -> Option<String> {
-    let p = st.principal.as_ref()?;
-    if p.negated {
-        let names: Vec<&str> = p.entries.iter().map(|e| e.raw.as_str()).collect();
-        return Some(format!(
-            "everyone except {} (NotPrincipal)",
-            kp::and_list(&names)
-        ));
-    }
-    p.entries
-        .iter()
-        .find(|e| e.pattern == PrincipalPattern::Any)
-        .map(|e| {
-            if e.pointer.ends_with("/Principal") {
-                "anyone (\"Principal\": \"*\")".to_string()
-            } else {
-                format!("anyone ({{\"{}\": \"*\"}})", e.kind)
-            }
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
