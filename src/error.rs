@@ -8,6 +8,9 @@ pub enum Error {
     /// cause, so that `main`'s error chain prints it once.)
     #[error("{path}: {io}")]
     Read { path: PathBuf, io: std::io::Error },
+    /// An output file could not be written.
+    #[error("cannot write {path}: {io}")]
+    WriteFile { path: PathBuf, io: std::io::Error },
     /// A file was read but is not what it should be (JSON syntax, size, format).
     #[error("{path}: {message}")]
     Input { path: String, message: String },
@@ -18,8 +21,15 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// Writing the output failed (e.g. a closed pipe).
+    /// (Not a `#[source]`: the message holds it, so that the error chain prints it once.)
     #[error("writing output: {0}")]
-    Write(#[from] std::io::Error),
+    Write(std::io::Error),
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::Write(e)
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -31,6 +31,35 @@ impl Registration {
     }
 }
 
+/// Where each registration value came from: `flag --kms-arn`, `environment EKM_KMS_ARN`,
+/// `config file ekm-check.toml`, `snapshot snap.json`. `None`: the value is not known.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Origins {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+}
+
+impl Origins {
+    pub fn is_empty(&self) -> bool {
+        self.kms_arn.is_none() && self.role_arn.is_none() && self.external_id.is_none()
+    }
+
+    /// `(field, origin)` for each known value.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("kms_arn", &self.kms_arn),
+            ("role_arn", &self.role_arn),
+            ("external_id", &self.external_id),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    }
+}
+
 /// A part of the inputs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part<T> {
@@ -221,6 +250,41 @@ pub struct Inputs {
     pub live: Option<Live>,
     /// True for `lint`: documents are files not yet in AWS.
     pub lint: bool,
+    /// The key policy was not given: it is AWS's default key policy, assumed (`lint`).
+    pub key_policy_assumed: bool,
+}
+
+/// The source name of the assumed default key policy.
+pub const DEFAULT_KEY_POLICY_SOURCE: &str = "AWS's default key policy (assumed)";
+
+/// AWS's default key policy for a key created without a policy (its account's root may use
+/// `kms:*`, which lets IAM policies of that account grant access), built for the key in
+/// `kms_arn`. `None` when `kms_arn` does not name the key's account and partition.
+pub fn default_key_policy(kms_arn: Option<&str>) -> Option<Doc> {
+    let parts = crate::policy::pattern::arn_parts(kms_arn?)?;
+    let (partition, account) = (parts[1], parts[4]);
+    if parts[2] != "kms" || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let text = format!(
+        r#"{{
+  "Version": "2012-10-17",
+  "Id": "key-default-1",
+  "Statement": [
+    {{
+      "Sid": "Enable IAM User Permissions",
+      "Effect": "Allow",
+      "Principal": {{"AWS": "arn:{partition}:iam::{account}:root"}},
+      "Action": "kms:*",
+      "Resource": "*"
+    }}
+  ]
+}}
+"#
+    );
+    let mut d = Doc::from_text(&text, PolicyKind::Resource, DEFAULT_KEY_POLICY_SOURCE);
+    d.file = None;
+    Some(d)
 }
 
 impl Inputs {
@@ -242,6 +306,7 @@ impl Inputs {
             boundary: a(reason),
             live: None,
             lint: false,
+            key_policy_assumed: false,
         }
     }
 

@@ -60,6 +60,14 @@ fn read(root: &Node, name: &str, located: Option<&str>) -> Result<Inputs> {
             return Err(bad("\"errors\" must be an object of part: message".into()));
         };
         for m in members {
+            if !is_part_name(&m.key) {
+                return Err(bad(format!(
+                    "errors: \"{}\" (line {}) is not a part of a snapshot; the parts are {}",
+                    m.key,
+                    m.value.pos.line,
+                    PARTS.join(", ")
+                )));
+            }
             let msg = match &m.value.value {
                 Value::String(s) => s.clone(),
                 _ => m.value.to_serde().to_string(),
@@ -80,14 +88,18 @@ fn read(root: &Node, name: &str, located: Option<&str>) -> Result<Inputs> {
             .or_else(|| errors.iter().find(|(k, _)| k == parent))
             .map(|(_, v)| v.clone())
     };
-    // Some(Absent|Error) when the part is not usable; None when `node` is there to read.
+    // Some(Error) when the part is not usable; None when `node` is there to read. `check` needs
+    // every part (only the live and organization parts may be absent): a part that is neither
+    // there nor named in "errors" makes its rules `unknown`, never `skipped`.
     let state = |part: &str, node: Option<&Node>| -> Option<Part<()>> {
         if let Some(e) = error_for(part) {
             return Some(Part::Error(e));
         }
         match node {
             Some(_) => None,
-            None => Some(Part::Absent(format!("{part} is not in the snapshot"))),
+            None => Some(Part::Error(format!(
+                "{part} is missing from the snapshot, and a check needs it (`ekm-check snapshot` writes every part; a part that could not be read belongs in \"errors\")"
+            ))),
         }
     };
     let key = root.get("key").filter(|n| !matches!(n.value, Value::Null));
@@ -245,6 +257,34 @@ fn read(root: &Node, name: &str, located: Option<&str>) -> Result<Inputs> {
     Ok(inputs)
 }
 
+/// The parts a snapshot's `errors` may name (an item of a list as `part/name` or `part[i]`).
+pub const PARTS: &[&str] = &[
+    "key",
+    "key.metadata",
+    "key.policy",
+    "key.rotation_enabled",
+    "key.aliases",
+    "key.grants",
+    "key.tags",
+    "role",
+    "role.trust_policy",
+    "role.inline_policies",
+    "role.attached_policies",
+    "role.permissions_boundary",
+    "role.Tags",
+    "organization",
+    "organization.policies",
+    "live",
+];
+
+fn is_part_name(k: &str) -> bool {
+    PARTS.iter().any(|p| {
+        k == *p
+            || k.strip_prefix(p)
+                .is_some_and(|rest| rest.starts_with('/') || rest.starts_with('['))
+    })
+}
+
 /// An unusable part (absent or unreadable) as a part of another type.
 fn retag<T>(p: Part<()>) -> Part<T> {
     match p {
@@ -350,8 +390,29 @@ mod tests {
         let i = to_inputs(&json::parse(text).unwrap(), "s.json").unwrap();
         assert!(matches!(i.key, Part::Present(_)));
         assert!(matches!(i.key_policy, Part::Error(ref e) if e.contains("GetKeyPolicy")));
-        assert!(matches!(i.rotation, Part::Absent(_)));
-        assert!(matches!(i.role, Part::Absent(_)));
+        // A check needs every part: a missing one is unreadable (its rules unknown), not skipped.
+        assert!(
+            matches!(i.rotation, Part::Error(ref e) if e.contains("missing from the snapshot"))
+        );
+        assert!(matches!(i.role, Part::Error(_)));
+        assert!(matches!(i.trust_policy, Part::Error(_)));
+        assert!(matches!(i.attached_policies, Part::Error(_)));
+    }
+
+    #[test]
+    fn a_misspelled_part_in_errors_is_an_input_error() {
+        let text = r#"{"format": "ekm-check.snapshot/v1",
+            "errors": {"key.polcy": "AccessDeniedException"}}"#;
+        let e = to_inputs(&json::parse(text).unwrap(), "s.json").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("\"key.polcy\" (line 2) is not a part"),
+            "{e}"
+        );
+        // Items of a list and whole parts are fine.
+        let text = r#"{"format": "ekm-check.snapshot/v1",
+            "errors": {"role.inline_policies/openai-kms": "x", "key": "NotFoundException"}}"#;
+        assert!(to_inputs(&json::parse(text).unwrap(), "s.json").is_ok());
     }
 
     #[test]

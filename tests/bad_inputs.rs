@@ -4,7 +4,7 @@
 //!
 //! # The corpus
 //!
-//! `tests/bad-inputs/` holds one small document a file (92 files, 71 KB in all); [`CORPUS`] below lists each
+//! `tests/bad-inputs/` holds one small document a file (93 files, 71 KB in all); [`CORPUS`] below lists each
 //! with what it is and what every mode must answer. In short:
 //!
 //! - OpenAI's own page, copied verbatim from the seed instructions: `seed-trust.json` (no-break
@@ -410,18 +410,25 @@ static CORPUS: &[Case] = &[
     // Valid policies with odd bytes: they must work.
     identity_ok("bom.json", "a UTF-8 byte order mark", 0, 1),
     identity_ok("crlf.json", "CRLF line ends", 0, 1),
+    // Documents that allow nothing: linted alone they fail (EKM302/EKM303: no key at all).
     identity_ok(
         "duplicate-keys.json",
         "\"Effect\" twice: the last (Deny) counts, EKM006 warns",
-        0,
+        1,
+        1,
+    ),
+    identity_ok(
+        "unknown-action.json",
+        "kms:Encrpyt and kms:Decript: allows nothing, EKM006 suggests the names",
+        1,
         1,
     ),
     identity_ok("duplicate-statement-key.json", "\"Statement\" twice", 0, 1),
     identity_ok("nul-escape.json", "\\u0000 inside the Sid", 0, 1),
     identity_ok(
         "nul-escape-action.json",
-        "\\u0000 at the end of an action",
-        0,
+        "\\u0000 at the end of an action: an unknown action, allows nothing",
+        1,
         1,
     ),
     identity_ok("negative-zero.json", "NumericEquals -0", 0, 1),
@@ -1530,7 +1537,8 @@ fn large_generated_inputs_stay_bounded() {
             "16mib.json",
             all(
                 Ekm004Fail(None),
-                Ekm004Pass(0),
+                // Allows kms:Encrypt only: linted alone, EKM303 fails.
+                Ekm004Pass(1),
                 Input(NOT_SNAPSHOT, None),
                 Decided(1),
             )
@@ -1553,7 +1561,7 @@ fn large_generated_inputs_stay_bounded() {
             "action-64k.json",
             all(
                 Ekm004Fail(None),
-                Ekm004Pass(0),
+                Ekm004Pass(1),
                 Input(NOT_SNAPSHOT, None),
                 Decided(1),
             )
@@ -1741,7 +1749,8 @@ fn regression_long_action_names_take_seconds_per_megabyte() {
     for (m, out) in modes.iter().zip(&outs) {
         let exp = match m {
             Mode::Trust => Ekm004Fail(None),
-            Mode::Perm => Ekm004Pass(0),
+            // An action no one has: the policy allows nothing, linted alone it fails.
+            Mode::Perm => Ekm004Pass(1),
             _ => Decided(1),
         };
         let bad = check("action-2m.json", exp, out);

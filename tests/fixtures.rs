@@ -15,6 +15,21 @@ fn fixtures() -> Vec<PathBuf> {
     v
 }
 
+/// Does this rule decide OpenAI's path? The contract: the error-level rules about the key, the
+/// key policy, the role and the trust policy (written here independently of the library's own
+/// `RuleMeta::decides_path`, which must agree).
+fn decides_path(id: &str) -> bool {
+    use ekm_check::rules::{Family, Severity};
+    let r = ekm_check::rules::find(id).expect("a rule of the catalogue");
+    let by_contract = r.meta.severity == Severity::Error
+        && matches!(
+            r.meta.family,
+            Family::Key | Family::KeyPolicy | Family::Role | Family::Trust
+        );
+    assert_eq!(by_contract, r.meta.decides_path(), "{id}");
+    by_contract
+}
+
 fn run(dir: &Path, extra: &[&str]) -> (i32, String, String) {
     let args: Vec<String> = std::fs::read_to_string(dir.join("args"))
         .unwrap()
@@ -130,6 +145,44 @@ fn scenarios() {
                         got["status"], got["message"], want
                     ));
                 }
+            }
+        }
+        // The verdict is the state of OpenAI's path: never `ready` while a rule that decides it
+        // was not decided, and never changed by --fail-on (which sets the exit code only).
+        let verdict = report["verdict"].as_str().unwrap_or_default().to_string();
+        let undecided: Vec<String> = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                decides_path(r["rule"].as_str().unwrap())
+                    && r.get("suppressed").is_none()
+                    && (r["status"] == "skipped" || r["status"] == "unknown")
+            })
+            .map(|r| r["rule"].as_str().unwrap().to_string())
+            .collect();
+        if verdict == "ready" && !undecided.is_empty() {
+            failures.push(format!(
+                "{name}: verdict ready while {} decide OpenAI's path and were not decided",
+                undecided.join(", ")
+            ));
+        }
+        if verdict == "incomplete" && undecided.is_empty() {
+            failures.push(format!(
+                "{name}: verdict incomplete, but every path rule was decided"
+            ));
+        }
+        for fail_on in ["never", "warning", "error"] {
+            let (code, out, _) = run(dir, &["--format", "json", "--fail-on", fail_on]);
+            let other: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+            if other["verdict"] != verdict.as_str() {
+                failures.push(format!(
+                    "{name}: --fail-on {fail_on} changed the verdict from {verdict} to {}",
+                    other["verdict"]
+                ));
+            }
+            if fail_on == "never" && code != 0 {
+                failures.push(format!("{name}: --fail-on never exits {code}"));
             }
         }
         if let Some(f) = golden(&dir.join("expected/report.json"), &json_out) {

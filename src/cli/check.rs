@@ -8,38 +8,109 @@ use clap::{Args, ValueEnum};
 use super::exit;
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
-use crate::inputs::{Doc, Inputs, Part, Registration};
+use crate::inputs::{Doc, Inputs, Origins, Part, Registration};
 use crate::policy::PolicyKind;
 use crate::report::gate::{self, Level};
 use crate::report::{self, FailOn, Report};
 use crate::{input, rules, snapshot};
 
-/// The registration values, as OpenAI names them.
+/// The registration values, as OpenAI names them. The environment (`EKM_KMS_ARN`,
+/// `EKM_ROLE_ARN`, `EKM_EXTERNAL_ID`) is read here rather than by clap, so that every report can
+/// say where each value came from; an empty value (flag or variable) counts as unset.
 #[derive(Debug, Clone, Default, Args)]
 pub struct RegistrationArgs {
     /// The KMS key ARN registered with OpenAI (key, multi-Region key, or alias ARN)
-    #[arg(long, env = "EKM_KMS_ARN", value_name = "ARN")]
+    /// [env: EKM_KMS_ARN]
+    #[arg(long, value_name = "ARN")]
     pub kms_arn: Option<String>,
-    /// The IAM role ARN OpenAI assumes
-    #[arg(long, env = "EKM_ROLE_ARN", value_name = "ARN")]
+    /// The IAM role ARN OpenAI assumes [env: EKM_ROLE_ARN]
+    #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
     /// The ExternalId OpenAI passes: your OpenAI organization id (org-…) or project id (proj_…)
-    #[arg(
-        long,
-        visible_alias = "org-id",
-        env = "EKM_EXTERNAL_ID",
-        value_name = "ID"
-    )]
+    /// [env: EKM_EXTERNAL_ID]
+    #[arg(long, visible_alias = "org-id", value_name = "ID")]
     pub external_id: Option<String>,
 }
 
+/// The registration fields: (field, flag, environment variable).
+const FIELDS: [(&str, &str, &str); 3] = [
+    ("kms_arn", "--kms-arn", "EKM_KMS_ARN"),
+    ("role_arn", "--role-arn", "EKM_ROLE_ARN"),
+    ("external_id", "--external-id", "EKM_EXTERNAL_ID"),
+];
+
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.trim().is_empty())
+}
+
+fn field(r: &Registration, name: &str) -> Option<String> {
+    match name {
+        "kms_arn" => r.kms_arn.clone(),
+        "role_arn" => r.role_arn.clone(),
+        _ => r.external_id.clone(),
+    }
+}
+
+fn reg_slot<'a>(r: &'a mut Registration, name: &str) -> &'a mut Option<String> {
+    match name {
+        "kms_arn" => &mut r.kms_arn,
+        "role_arn" => &mut r.role_arn,
+        _ => &mut r.external_id,
+    }
+}
+
+fn origin_slot<'a>(o: &'a mut Origins, name: &str) -> &'a mut Option<String> {
+    match name {
+        "kms_arn" => &mut o.kms_arn,
+        "role_arn" => &mut o.role_arn,
+        _ => &mut o.external_id,
+    }
+}
+
 impl RegistrationArgs {
+    /// The values from the flags, then the environment.
     pub fn registration(&self) -> Registration {
-        Registration {
-            kms_arn: self.kms_arn.clone(),
-            role_arn: self.role_arn.clone(),
-            external_id: self.external_id.clone(),
+        self.resolve(None, None).0
+    }
+
+    /// Flags, then the environment, then the config file's `[registration]`, then what the
+    /// inputs carry (a snapshot's own `registration`), with where each value came from.
+    pub fn resolve(
+        &self,
+        cfg: Option<(&Config, Option<&Path>)>,
+        inputs: Option<(&Registration, &str)>,
+    ) -> (Registration, Origins) {
+        let flags = Registration {
+            kms_arn: non_empty(self.kms_arn.clone()),
+            role_arn: non_empty(self.role_arn.clone()),
+            external_id: non_empty(self.external_id.clone()),
+        };
+        let mut reg = Registration::default();
+        let mut origins = Origins::default();
+        for (name, flag, var) in FIELDS {
+            let mut candidates: Vec<(Option<String>, String)> = vec![
+                (field(&flags, name), format!("flag {flag}")),
+                (
+                    non_empty(std::env::var(var).ok()),
+                    format!("environment {var}"),
+                ),
+            ];
+            if let Some((c, path)) = cfg {
+                let label = match path {
+                    Some(p) => format!("config file {}", p.display()),
+                    None => "config file".to_string(),
+                };
+                candidates.push((non_empty(field(&c.registration(), name)), label));
+            }
+            if let Some((r, label)) = inputs {
+                candidates.push((non_empty(field(r, name)), label.to_string()));
+            }
+            if let Some((v, from)) = candidates.into_iter().find_map(|(v, l)| v.map(|v| (v, l))) {
+                *reg_slot(&mut reg, name) = Some(v);
+                *origin_slot(&mut origins, name) = Some(from);
+            }
         }
+        (reg, origins)
     }
 }
 
@@ -333,25 +404,35 @@ pub(crate) fn now_utc() -> String {
 }
 
 pub fn run_snapshot(a: &SnapshotArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result<u8> {
-    let (cfg, _) = config::load(a.config.as_deref())?;
-    let reg = a.registration.registration().or(&cfg.registration());
+    let (cfg, cfg_path) = config::load(a.config.as_deref())?;
+    let (reg, _) = a
+        .registration
+        .resolve(Some((&cfg, cfg_path.as_deref())), None);
     let read = read_aws(&reg, &a.aws, false)?;
     let mut text = serde_json::to_string_pretty(&read.snapshot).unwrap_or_default();
     text.push('\n');
     match &a.output {
-        Some(p) => std::fs::write(p, text).map_err(|source| Error::Read {
-            path: p.clone(),
-            io: source,
-        })?,
+        Some(p) => write_file(p, &text)?,
         None => out.write_all(text.as_bytes())?,
     }
     Ok(exit::OK)
 }
 
+/// Write a report or snapshot file; the error names the file once.
+pub(crate) fn write_file(p: &Path, text: &str) -> Result<()> {
+    std::fs::write(p, text).map_err(|source| Error::WriteFile {
+        path: p.to_path_buf(),
+        io: source,
+    })
+}
+
 pub fn run_check(a: &CheckArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result<u8> {
-    let (cfg, _) = config::load(a.output.config.as_deref())?;
+    let (cfg, cfg_path) = config::load(a.output.config.as_deref())?;
+    let cfg_src = Some((&cfg, cfg_path.as_deref()));
     let Some(path) = &a.snapshot else {
-        let reg = a.registration.registration().or(&cfg.registration());
+        let (reg, origins) = a.registration.resolve(cfg_src, None);
+        // Validate the output flags before any AWS call.
+        a.output.targets()?;
         let read = read_aws(&reg, &a.aws, a.live)?;
         let mut inputs = snapshot::from_aws(&read.snapshot)?;
         inputs.registration = reg;
@@ -360,17 +441,21 @@ pub fn run_check(a: &CheckArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Re
             Some((account, arn)) => format!("AWS account {account} as {arn}"),
             None => "AWS".to_string(),
         };
-        return finish(inputs, source, &a.output, &cfg, out);
+        return finish(inputs, origins, Vec::new(), source, &a.output, &cfg, out);
     };
     let node = input::read_json(path)?;
     let name = path.display().to_string();
     let mut inputs = snapshot::to_inputs(&node, &name)?;
-    inputs.registration = registration(&a.registration, &cfg, &inputs.registration);
-    finish(inputs, format!("snapshot {name}"), &a.output, &cfg, out)
+    let label = format!("snapshot {name}");
+    let (reg, origins) = a
+        .registration
+        .resolve(cfg_src, Some((&inputs.registration, label.as_str())));
+    inputs.registration = reg;
+    finish(inputs, origins, Vec::new(), label, &a.output, &cfg, out)
 }
 
 pub fn run_lint(a: &LintArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result<u8> {
-    let (cfg, _) = config::load(a.output.config.as_deref())?;
+    let (cfg, cfg_path) = config::load(a.output.config.as_deref())?;
     if a.trust_policy.is_none()
         && a.permissions.is_empty()
         && a.key_policy.is_none()
@@ -406,17 +491,44 @@ pub fn run_lint(a: &LintArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Resu
     if let Some(p) = &a.boundary {
         inputs.boundary = Part::Present(Some(load(p, PolicyKind::Boundary)?));
     }
-    inputs.registration = registration(&a.registration, &cfg, &Registration::default());
-    finish(inputs, "lint".into(), &a.output, &cfg, out)
-}
-
-/// Flags and environment, then the config file, then what the inputs carry.
-fn registration(flags: &RegistrationArgs, cfg: &Config, inputs: &Registration) -> Registration {
-    flags.registration().or(&cfg.registration()).or(inputs)
+    let (reg, origins) = a
+        .registration
+        .resolve(Some((&cfg, cfg_path.as_deref())), None);
+    inputs.registration = reg;
+    let mut assumed = Vec::new();
+    // Without --key-policy, the key keeps AWS's default key policy (OpenAI's instructions keep
+    // it): evaluate the role's permissions against it, and say so.
+    if a.key_policy.is_none() && (!a.permissions.is_empty() || a.boundary.is_some()) {
+        if let Some(d) = crate::inputs::default_key_policy(inputs.registration.kms_arn.as_deref()) {
+            assumed.push(
+                "the key policy is AWS's default key policy (the key account's root may use kms:*, which lets the account's IAM policies grant access); give --key-policy FILE to check yours".to_string(),
+            );
+            inputs.key_policy = Part::Present(d);
+            inputs.key_policy_assumed = true;
+        }
+    }
+    if a.boundary.is_none() && !a.permissions.is_empty() {
+        inputs.boundary = Part::Present(None);
+        assumed.push(
+            "the role has no permissions boundary (give --boundary FILE if it will have one)"
+                .to_string(),
+        );
+    }
+    finish(
+        inputs,
+        origins,
+        assumed,
+        "lint".into(),
+        &a.output,
+        &cfg,
+        out,
+    )
 }
 
 pub(crate) fn finish(
     inputs: Inputs,
+    origins: Origins,
+    assumed: Vec<String>,
     source: String,
     o: &OutputArgs,
     cfg: &Config,
@@ -441,6 +553,8 @@ pub(crate) fn finish(
         fail_on: o.fail_on.or(cfg.check.fail_on).unwrap_or(FailOn::Error),
         notes,
         fixed: Vec::new(),
+        assumed,
+        origins,
     };
     write_reports(
         std::slice::from_ref(&report),
@@ -449,7 +563,11 @@ pub(crate) fn finish(
         &serde_json::Value::Null,
         out,
     )?;
-    Ok(if report.ready() { exit::OK } else { exit::FAIL })
+    Ok(if report.passes() {
+        exit::OK
+    } else {
+        exit::FAIL
+    })
 }
 
 /// Today, `YYYY-MM-DD` (UTC).
@@ -505,10 +623,7 @@ pub fn write_reports(
             Format::Sarif => report::sarif::render(reports),
         };
         match file {
-            Some(p) => std::fs::write(p, text).map_err(|source| Error::Read {
-                path: p.clone(),
-                io: source,
-            })?,
+            Some(p) => write_file(p, &text)?,
             None => out.write_all(text.as_bytes())?,
         }
     }

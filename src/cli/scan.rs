@@ -284,12 +284,14 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
             fail_on,
             notes,
             fixed,
+            assumed: Vec::new(),
+            origins: Default::default(),
         });
     }
     let disc_json = serde_json::to_value(&discoveries).unwrap_or(J::Null);
     write_reports(&reports, &a.output, &targets_out, &disc_json, out)?;
     let errors = discoveries.iter().any(|d| !d.errors.is_empty());
-    Ok(if reports.iter().all(Report::ready) && !errors {
+    Ok(if reports.iter().all(Report::passes) && !errors {
         exit::OK
     } else {
         exit::FAIL

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Report, Summary};
-use crate::inputs::Registration;
+use crate::inputs::{Origins, Registration};
 use crate::rules::{Evidence, Finding};
 
 pub const FORMAT: &str = "ekm-check.report/v1";
@@ -35,6 +35,8 @@ struct ReportOut<'a> {
     format: &'static str,
     tool: Tool,
     registration: &'a Registration,
+    #[serde(skip_serializing_if = "Origins::is_empty")]
+    registration_sources: &'a Origins,
     source: &'a str,
     verdict: &'static str,
     results: Vec<ResultOut<'a>>,
@@ -43,6 +45,18 @@ struct ReportOut<'a> {
     notes: &'a [String],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     fixed: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    assumed: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    not_checked: Vec<NotChecked<'a>>,
+}
+
+/// A rule that decides OpenAI's path and was not decided (verdict `incomplete`).
+#[derive(Serialize)]
+struct NotChecked<'a> {
+    rule: &'static str,
+    status: &'static str,
+    reason: &'a str,
 }
 
 fn result(f: &Finding) -> ResultOut<'_> {
@@ -67,12 +81,22 @@ pub fn value(r: &Report) -> serde_json::Value {
             version: env!("CARGO_PKG_VERSION"),
         },
         registration: &r.registration,
+        registration_sources: &r.origins,
         source: &r.source,
-        verdict: r.verdict(),
+        verdict: r.verdict().as_str(),
         results: r.findings.iter().map(result).collect(),
         summary: r.summary(),
         notes: &r.notes,
         fixed: &r.fixed,
+        assumed: &r.assumed,
+        not_checked: r
+            .not_checked()
+            .map(|f| NotChecked {
+                rule: f.rule.id,
+                status: f.status.as_str(),
+                reason: &f.message,
+            })
+            .collect(),
     };
     serde_json::to_value(&out).unwrap_or_default()
 }

@@ -70,7 +70,7 @@ pub fn render(reports: &[Report], timestamp: OffsetDateTime) -> String {
         suite.set_system_out(&xml_safe(&format!(
             "source: {}\nverdict: {}",
             r.source,
-            r.verdict()
+            r.verdict().as_str()
         )));
         for f in &r.findings {
             let name = format!("{} {}", f.rule.id, f.rule.slug);

@@ -33,6 +33,47 @@ impl FailOn {
     }
 }
 
+/// The state of OpenAI's path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every rule that decides the path was decided, and no error-level rule failed.
+    Ready,
+    /// An error-level rule failed or could not be decided.
+    NotReady,
+    /// Nothing failed, but rules that decide the path were not checked (their inputs were not given).
+    Incomplete,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ready => "ready",
+            Verdict::NotReady => "not-ready",
+            Verdict::Incomplete => "incomplete",
+        }
+    }
+}
+
+impl Verdict {
+    /// The verdict of several targets: the worst of theirs; no target at all is not ready.
+    pub fn of_all(reports: &[Report]) -> Verdict {
+        let vs: Vec<Verdict> = reports.iter().map(Report::verdict).collect();
+        if vs.is_empty() || vs.contains(&Verdict::NotReady) {
+            Verdict::NotReady
+        } else if vs.contains(&Verdict::Incomplete) {
+            Verdict::Incomplete
+        } else {
+            Verdict::Ready
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One checked target: its registration, where the inputs came from, and the findings.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -45,6 +86,11 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Against a `--baseline`: the rules that failed there and pass now.
     pub fixed: Vec<String>,
+    /// What the check assumed because an input was not given (e.g. `lint` without
+    /// `--key-policy` assumes AWS's default key policy).
+    pub assumed: Vec<String>,
+    /// Where each registration value came from (flag, environment, config file, snapshot).
+    pub origins: crate::inputs::Origins,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -61,12 +107,38 @@ impl Report {
         f.suppressed.is_none() && self.fail_on.gates(f.severity, f.status)
     }
 
-    pub fn ready(&self) -> bool {
+    /// Does the run pass the gate (`--fail-on`)? This decides the exit code, never the verdict.
+    pub fn passes(&self) -> bool {
         !self.findings.iter().any(|f| self.gates(f))
     }
 
-    pub fn verdict(&self) -> &'static str {
-        if self.ready() { "ready" } else { "not-ready" }
+    /// The state of OpenAI's path, whatever `--fail-on` says.
+    pub fn verdict(&self) -> Verdict {
+        let counted = |f: &&Finding| f.suppressed.is_none();
+        if self.findings.iter().filter(counted).any(|f| {
+            f.severity >= Severity::Error && matches!(f.status, Status::Fail | Status::Unknown)
+        }) {
+            return Verdict::NotReady;
+        }
+        if self.not_checked().next().is_some() {
+            return Verdict::Incomplete;
+        }
+        Verdict::Ready
+    }
+
+    /// `ready` only: every rule that decides OpenAI's path was decided and passed.
+    pub fn ready(&self) -> bool {
+        self.verdict() == Verdict::Ready
+    }
+
+    /// The rules that decide OpenAI's path and were not decided (skipped, or unknown at a level
+    /// that does not fail the verdict).
+    pub fn not_checked(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| {
+            f.suppressed.is_none()
+                && f.rule.decides_path()
+                && matches!(f.status, Status::Skipped | Status::Unknown)
+        })
     }
 
     pub fn summary(&self) -> Summary {
@@ -80,6 +152,34 @@ impl Report {
             }
         }
         s
+    }
+
+    /// What the reader must know besides the rules, one line each: where the registration
+    /// values came from, what was assumed, and what was not checked (grouped by reason).
+    pub fn context_lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.origins.is_empty() {
+            let parts: Vec<String> = self
+                .origins
+                .iter()
+                .map(|(k, v)| format!("{k} from {v}"))
+                .collect();
+            out.push(format!("registration: {}", parts.join("; ")));
+        }
+        for a in &self.assumed {
+            out.push(format!("assumed: {a}"));
+        }
+        let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+        for f in self.not_checked() {
+            match groups.iter_mut().find(|(m, _)| *m == f.message) {
+                Some((_, ids)) => ids.push(f.rule.id),
+                None => groups.push((&f.message, vec![f.rule.id])),
+            }
+        }
+        for (why, ids) in groups {
+            out.push(format!("not checked: {}: {why}", ids.join(", ")));
+        }
+        out
     }
 
     /// The findings that fail the gate.

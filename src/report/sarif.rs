@@ -175,7 +175,7 @@ pub fn render(reports: &[Report]) -> String {
             results.push(result(r, f, index));
         }
     }
-    let ready = reports.iter().all(Report::ready);
+    let verdict = super::Verdict::of_all(reports).as_str();
     let mut driver = json!({
         "name": "ekm-check",
         "version": env!("CARGO_PKG_VERSION"),
@@ -190,7 +190,7 @@ pub fn render(reports: &[Report]) -> String {
         version: "2.1.0",
         runs: vec![json!({
             "tool": {"driver": driver},
-            "invocations": [{"executionSuccessful": true, "properties": {"verdict": if ready { "ready" } else { "not-ready" }}}],
+            "invocations": [{"executionSuccessful": true, "properties": {"verdict": verdict}}],
             "results": results
         })],
     };

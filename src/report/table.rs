@@ -71,6 +71,10 @@ pub fn render(r: &Report, color: bool) -> String {
     }
     let s = r.summary();
     out.push('\n');
+    for line in r.context_lines() {
+        out.push_str(&line);
+        out.push('\n');
+    }
     out.push_str(&format!(
         "verdict: {} ({} pass, {} fail, {} unknown, {} skipped; --fail-on {})\n",
         r.verdict(),
@@ -136,9 +140,13 @@ pub fn render_scan(reports: &[Report], discovery: &serde_json::Value, color: boo
                 _ => f.rule.id.to_string(),
             })
             .collect();
-        let mut verdict = Cell::new(r.verdict());
+        let mut verdict = Cell::new(r.verdict().as_str());
         if color {
-            verdict = verdict.fg(if r.ready() { Color::Green } else { Color::Red });
+            verdict = verdict.fg(match r.verdict() {
+                super::Verdict::Ready => Color::Green,
+                super::Verdict::Incomplete => Color::Yellow,
+                super::Verdict::NotReady => Color::Red,
+            });
         }
         t.add_row(vec![
             Cell::new(account),
@@ -165,11 +173,7 @@ pub fn render_scan(reports: &[Report], discovery: &serde_json::Value, color: boo
     let ready = reports.iter().filter(|r| r.ready()).count();
     out.push_str(&format!(
         "verdict: {} ({} of {} targets ready)\n",
-        if ready == reports.len() && !reports.is_empty() {
-            "ready"
-        } else {
-            "not-ready"
-        },
+        super::Verdict::of_all(reports),
         ready,
         reports.len()
     ));

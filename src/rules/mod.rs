@@ -128,6 +128,19 @@ pub struct RuleMeta {
     pub doc: &'static str,
 }
 
+impl RuleMeta {
+    /// Does this rule decide whether OpenAI's path works? Such a rule must be decided for the
+    /// verdict to be `ready`: an error-level rule about the key, the key policy, the role or the
+    /// trust policy.
+    pub fn decides_path(&self) -> bool {
+        self.severity == Severity::Error
+            && matches!(
+                self.family,
+                Family::Key | Family::KeyPolicy | Family::Role | Family::Trust
+            )
+    }
+}
+
 pub struct Rule {
     pub meta: &'static RuleMeta,
     pub check: fn(&Cx<'_>) -> Outcome,
@@ -341,13 +354,25 @@ pub fn find(id: &str) -> Option<&'static Rule> {
         .find(|r| r.meta.id.eq_ignore_ascii_case(id) || r.meta.slug == id)
 }
 
+/// The rules whose result depends on the key policy (and so on an assumed one, in `lint`).
+const READ_KEY_POLICY: &[&str] = &[
+    "EKM201", "EKM202", "EKM203", "EKM204", "EKM302", "EKM303", "EKM305", "EKM307",
+];
+
 /// Run every rule over the inputs, in catalogue order.
 pub fn run_all(inputs: &Inputs) -> Vec<Finding> {
     let cx = Cx::new(inputs);
     RULES
         .iter()
         .map(|r| {
-            let o = (r.check)(&cx);
+            let mut o = (r.check)(&cx);
+            if inputs.key_policy_assumed
+                && READ_KEY_POLICY.contains(&r.meta.id)
+                && matches!(o.status, Status::Pass | Status::Fail | Status::Unknown)
+            {
+                o.message
+                    .push_str(" (assuming AWS's default key policy: no --key-policy was given)");
+            }
             Finding {
                 rule: r.meta,
                 status: o.status,

@@ -456,6 +456,83 @@ fn grant_allows(grants: &[J], req: &Request, role_arn: &str) -> Tri {
     acc
 }
 
+/// `lint` with permissions files but without a decidable request: when no Allow statement of
+/// the permissions policies (nor of a given key policy) matches `action` at all, or a Deny
+/// without conditions matches it on every resource, the role can call it on no key.
+fn allows_on_no_key(cx: &Cx<'_>, action: &str) -> Option<Outcome> {
+    let i = cx.inputs;
+    let docs = i.inline_policies.get()?;
+    let policies: Vec<&Policy> = docs.iter().map(Doc::policy).collect::<Option<Vec<_>>>()?;
+    let key_policy = i
+        .key_policy
+        .get()
+        .filter(|_| !i.key_policy_assumed)
+        .map(|d| d.policy())
+        .unwrap_or(None);
+    let ctx = Context::default();
+    let lc = action.to_ascii_lowercase();
+    let matches = |st: &Statement| {
+        st.action
+            .patterns
+            .iter()
+            .any(|p| p.matches(&lc, &ctx).is_true())
+            != st.action.negated
+    };
+    let every_resource = |st: &Statement| match &st.resource {
+        Some(m) => !m.negated && m.patterns.iter().any(|p| p.is_match_all()),
+        None => false,
+    };
+    if let Some((p, st)) = policies.iter().find_map(|p| {
+        p.statements
+            .iter()
+            .find(|st| {
+                st.effect == Effect::Deny
+                    && st.conditions.is_empty()
+                    && matches(st)
+                    && every_resource(st)
+            })
+            .map(|st| (*p, st))
+    }) {
+        return Some(
+            Outcome::fail(format!(
+                "the role can call {action} on no key: {} denies it on every resource, without a condition",
+                eval::locate(p, st)
+            ))
+            .evidence(cx.evidence(p, st))
+            .fix("remove the Deny statement, or narrow it so that it does not match kms:Encrypt and kms:Decrypt on the key"),
+        );
+    }
+    let allows = policies.iter().copied().chain(key_policy).any(|p| {
+        p.statements
+            .iter()
+            .any(|st| st.effect == Effect::Allow && matches(st))
+    });
+    if allows {
+        return None;
+    }
+    let names: Vec<&str> = docs.iter().map(|d| d.source.as_str()).collect();
+    let key = i
+        .registration
+        .kms_arn
+        .as_deref()
+        .filter(|a| a.contains(":key/"))
+        .unwrap_or("arn:aws:kms:REGION:ACCOUNT:key/KEY_ID");
+    Some(
+        Outcome::fail(format!(
+            "the role can call {action} on no key: no Allow statement of {} matches {action} (check the action names; see EKM006)",
+            names.join(", ")
+        ))
+        .evidences(docs.iter().map(|d| Evidence::new(&d.source, "", None)).map(|mut e| {
+            e.file = Some(e.source.clone());
+            e
+        }))
+        .fix(format!(
+            "add this statement to the role's permissions policy:\n{}",
+            super::fixes::pretty(&super::fixes::identity_statement(key))
+        )),
+    )
+}
+
 impl Decided<'_> {
     /// The statements that apply (or may) with the given effect in the given layer.
     pub fn applying(
@@ -472,7 +549,16 @@ impl Decided<'_> {
 /// The outcome of "can the role do `action` on the key?" (EKM302, EKM303).
 pub fn crypto_outcome(cx: &Cx<'_>, action: &str, path: &PathResult<'_>) -> Outcome {
     let d = match path {
-        PathResult::Undecidable(o) => return o.clone(),
+        PathResult::Undecidable(o) => {
+            // Lint without the role's or the key's ARN cannot evaluate the exact request, but a
+            // permissions policy that allows the action on no key at all fails whatever they are.
+            if cx.inputs.lint && o.status == super::Status::Skipped {
+                if let Some(f) = allows_on_no_key(cx, action) {
+                    return f;
+                }
+            }
+            return o.clone();
+        }
         PathResult::Decided(d) => d,
     };
     let key = &d.request.resource;
