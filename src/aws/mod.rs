@@ -45,8 +45,16 @@ pub async fn sdk_config(o: &AwsOptions, region_from_arn: Option<&str>) -> SdkCon
     if let Some(p) = &o.profile {
         loader = loader.profile_name(p);
     }
-    if let Some(r) = o.region.as_deref().or(region_from_arn) {
-        loader = loader.region(Region::new(r.to_string()));
+    match o.region.as_deref().or(region_from_arn) {
+        Some(r) => loader = loader.region(Region::new(r.to_string())),
+        // No region anywhere (e.g. kms_arn is a bare key id, which EKM001 reports): IAM and STS
+        // are global, so the role can still be read through us-east-1.
+        None => {
+            loader = loader.region(
+                aws_config::meta::region::RegionProviderChain::default_provider()
+                    .or_else(Region::from_static("us-east-1")),
+            )
+        }
     }
     if let Some(e) = &o.endpoint_url {
         loader = loader.endpoint_url(e);

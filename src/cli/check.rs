@@ -215,6 +215,24 @@ impl OutputArgs {
     }
 }
 
+/// An endpoint must be an absolute http(s) URL with a host: anything else is a usage error
+/// naming the value (the SDK would fail later with a dump of its request).
+fn check_endpoint(v: Option<&str>, name: &str) -> Result<()> {
+    let Some(v) = v else { return Ok(()) };
+    let ok = v
+        .parse::<http::Uri>()
+        .ok()
+        .filter(|u| matches!(u.scheme_str(), Some("http" | "https")))
+        .is_some_and(|u| u.host().is_some_and(|h| !h.is_empty()));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "{name} {v:?} is not an endpoint URL: expected http(s)://HOST[:PORT], e.g. http://127.0.0.1:5000"
+        )))
+    }
+}
+
 /// How to reach AWS.
 #[derive(Debug, Clone, Args)]
 pub struct AwsArgs {
@@ -240,6 +258,19 @@ pub struct AwsArgs {
 
 impl AwsArgs {
     pub fn options(&self) -> Result<crate::aws::AwsOptions> {
+        check_endpoint(self.endpoint_url.as_deref(), "--endpoint-url")?;
+        if self.endpoint_url.is_none() {
+            for var in [
+                "AWS_ENDPOINT_URL",
+                "AWS_ENDPOINT_URL_KMS",
+                "AWS_ENDPOINT_URL_IAM",
+                "AWS_ENDPOINT_URL_STS",
+            ] {
+                if let Some(v) = std::env::var(var).ok().filter(|v| !v.is_empty()) {
+                    check_endpoint(Some(&v), var)?;
+                }
+            }
+        }
         let secs = |v: f64, flag: &str| {
             if v.is_finite() && v > 0.0 && v <= 3600.0 {
                 Ok(std::time::Duration::from_secs_f64(v))
@@ -370,10 +401,40 @@ fn read_aws(reg: &Registration, aws: &AwsArgs, live: bool) -> Result<AwsRead> {
         .enable_all()
         .build()
         .map_err(Error::Write)?;
+    // A kms_arn that is no KMS ARN (a bare key id, an alias name, garbage) is EKM001's to
+    // report: the key is not read, the role still is, and the report runs.
+    let bad_kms_arn = reg
+        .kms_arn
+        .as_deref()
+        .filter(|k| crate::rules::support_inputs::parse_kms_arn(k).is_err());
+    let mut to_read = reg.clone();
+    if bad_kms_arn.is_some() {
+        to_read.kms_arn = None;
+    }
     rt.block_on(async {
-        let region = reg.kms_arn.as_deref().and_then(crate::aws::region_of);
+        let region = to_read.kms_arn.as_deref().and_then(crate::aws::region_of);
         let cfg = crate::aws::sdk_config(&opts, region).await;
-        let loaded = crate::aws::loader::load(&cfg, reg, &now_utc()).await;
+        let mut loaded = crate::aws::loader::load(&cfg, &to_read, &now_utc()).await;
+        if let Some(k) = bad_kms_arn {
+            if let Some(snap) = loaded.snapshot.as_object_mut() {
+                snap.remove("key");
+                let errors = snap
+                    .entry("errors")
+                    .or_insert_with(|| serde_json::json!({}));
+                if let Some(e) = errors.as_object_mut() {
+                    e.insert(
+                        "key".into(),
+                        format!(
+                            "not read: kms_arn {k:?} is not a KMS key or alias ARN (see EKM001)"
+                        )
+                        .into(),
+                    );
+                }
+                if let Some(r) = snap.get_mut("registration").and_then(|r| r.as_object_mut()) {
+                    r.insert("kms_arn".into(), k.into());
+                }
+            }
+        }
         if let Some(why) = loaded.no_access {
             return Err(Error::NoAccess(why));
         }
