@@ -674,12 +674,17 @@ pub fn write_reports(
                 report::json::render(&reports[0])
             }
             Format::Json => report::json::render_scan(reports, discovery),
-            Format::Table if discovery.is_null() && reports.len() == 1 => {
-                report::table::render(&reports[0], color_enabled(o.color, to_terminal))
-            }
-            Format::Table => {
-                report::table::render_scan(reports, discovery, color_enabled(o.color, to_terminal))
-            }
+            Format::Table if discovery.is_null() && reports.len() == 1 => report::table::render(
+                &reports[0],
+                color_enabled(o.color, to_terminal),
+                report::table::width_for(to_terminal),
+            ),
+            Format::Table => report::table::render_scan(
+                reports,
+                discovery,
+                color_enabled(o.color, to_terminal),
+                report::table::width_for(to_terminal),
+            ),
             Format::Junit => report::junit::render(reports, junit_time(o)?),
             Format::Sarif => report::sarif::render(reports),
         };

@@ -5,6 +5,7 @@ pub mod json;
 pub mod junit;
 pub mod sarif;
 pub mod table;
+pub mod wrap;
 
 use crate::inputs::Registration;
 use crate::rules::{Finding, Severity, Status};

@@ -106,3 +106,27 @@ pub fn checker_policy(reg: &crate::inputs::Registration) -> J {
         ]
     })
 }
+
+/// The statement of AWS's default key policy: the key's account may use the key, which
+/// delegates to IAM (the account's IAM policies then decide who may).
+pub fn default_key_policy_statement(partition: &str, key_account: &str) -> J {
+    json!({
+        "Sid": "Enable IAM User Permissions",
+        "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:{partition}:iam::{key_account}:root")},
+        "Action": "kms:*",
+        "Resource": "*"
+    })
+}
+
+/// A whole key policy for a key in another account than the role: AWS's default statement,
+/// and the statement that names the role.
+pub fn cross_account_key_policy(partition: &str, key_account: &str, role_arn: &str) -> J {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            default_key_policy_statement(partition, key_account),
+            key_policy_statement(role_arn)
+        ]
+    })
+}
