@@ -529,7 +529,17 @@ pub fn crypto_outcome(cx: &Cx<'_>, action: &str, path: &PathResult<'_>) -> Outco
                 "whether the role can call {action} on {key} depends on {on}, which OpenAI's request may or may not satisfy"
             ))
             .evidences(deciding)
-            .fix("remove the condition, or prove the path with `ekm-check check --live`")
+            .fix(if d.eval.depends_on.is_empty() && d.grant == Tri::Unknown {
+                format!(
+                    "remove the grant's encryption-context constraints; {}",
+                    super::support_keypolicy::settle(&["kms:EncryptionContext:*".to_string()])
+                )
+            } else {
+                format!(
+                    "remove the condition; {}",
+                    super::support_keypolicy::settle(&d.eval.depends_on)
+                )
+            })
         }
         Tri::False => {
             if d.eval.denied.is_true() {
