@@ -120,7 +120,8 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
         ))
         .evidences(evidence)
         .fix(format!(
-            "grant the role without conditions on values OpenAI's calls may not carry (see EKM203), or prove the path with `ekm-check check --live`; the statement to add:\n{}",
+            "grant the role without conditions on values OpenAI's calls may not carry (see EKM203); {}; the statement to add:\n{}",
+            kp::settle(&depends),
             fixes::pretty(&fixes::key_policy_statement(role))
         ));
     }

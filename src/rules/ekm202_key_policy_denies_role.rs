@@ -131,9 +131,7 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
         kp::and_list(&keys)
     ))
     .evidences(evidence)
-    .fix(format!(
-        "{fix}\nor prove the path with `ekm-check check --live`"
-    ))
+    .fix(format!("{fix}\n{}", kp::settle(&keys)))
 }
 
 /// Why the Deny's conditions hold (or may) for OpenAI's call.

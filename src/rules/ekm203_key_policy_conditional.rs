@@ -113,8 +113,27 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
             kp::and_list(&open_actions)
         ));
     }
+    // The keys whose value is not known (the absent ones never hold: nothing to prove).
+    let mut unknown_keys: Vec<String> = Vec::new();
+    for h in &hits {
+        kp::push_unique(
+            &mut unknown_keys,
+            h.statement
+                .conditions
+                .iter()
+                .filter(|c| kp::is_unknown_key(&c.key_lc) || c.operator.is_none())
+                .map(|c| c.key.clone()),
+        );
+    }
+    let prove = if unknown_keys.is_empty() {
+        "these conditions never hold for OpenAI's calls, so nothing can prove the statement"
+            .to_string()
+    } else {
+        let s = kp::settle(&unknown_keys);
+        s.strip_prefix("or ").map(str::to_string).unwrap_or(s)
+    };
     Outcome::fail(msg).evidences(evidence).fix(format!(
-        "grant the role without these conditions: drop them from the statement, or add this statement to the key policy (and prove the path with `ekm-check check --live`):\n{}",
+        "grant the role without these conditions: drop them from the statement, or add this statement to the key policy:\n{}\n{prove}",
         fixes::pretty(&fixes::key_policy_statement(role))
     ))
 }
@@ -167,6 +186,67 @@ mod tests {
     use crate::rules::Status;
     use crate::rules::support_keypolicy::{baseline_with, run};
     use serde_json::json;
+
+    /// The key policy names the role only under `condition` (no IAM delegation).
+    fn only_conditional(condition: serde_json::Value) -> crate::inputs::Inputs {
+        baseline_with(|v| {
+            v["key"]["policy"]["Statement"] = json!([{
+                "Sid": "RoleWithCondition", "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:role/openai-ekm"},
+                "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*",
+                "Condition": condition
+            }])
+        })
+    }
+
+    #[test]
+    fn encryption_context_is_not_proven_by_live() {
+        for c in [
+            json!({"StringEquals": {"kms:EncryptionContext:tenant": "openai"}}),
+            json!({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}),
+        ] {
+            let o = run(check, &only_conditional(c.clone()));
+            assert_eq!(o.status, Status::Fail, "{c}: {}", o.message);
+            assert!(
+                !o.message.contains("only a live test"),
+                "{c}: {}",
+                o.message
+            );
+            let fix = o.remediation.unwrap_or_default();
+            assert!(
+                fix.contains("`ekm-check check --live` cannot prove"),
+                "{c}: {fix}"
+            );
+            assert!(
+                fix.contains("CloudTrail") && fix.contains("OpenAI-EKM-Service"),
+                "{c}: {fix}"
+            );
+            assert!(!fix.contains("prove the path with"), "{c}: {fix}");
+        }
+        // The paths' own fix for EKM302/EKM303 says the same.
+        let i =
+            only_conditional(json!({"StringEquals": {"kms:EncryptionContext:tenant": "openai"}}));
+        let cx = Cx::new(&i);
+        let o = crate::rules::paths::crypto_outcome(&cx, "kms:Encrypt", cx.encrypt());
+        assert_eq!(o.status, Status::Unknown, "{}", o.message);
+        assert!(o.remediation.unwrap().contains("cannot prove"));
+    }
+
+    #[test]
+    fn a_condition_on_the_role_is_proven_by_live() {
+        // The near neighbour: aws:PrincipalTag is the role's, the same for --live's calls.
+        let o = run(
+            check,
+            &only_conditional(json!({"StringEquals": {"aws:PrincipalTag/team": "ekm"}})),
+        );
+        assert_eq!(o.status, Status::Fail, "{}", o.message);
+        let fix = o.remediation.unwrap_or_default();
+        assert!(
+            fix.contains("prove the path with `ekm-check check --live`"),
+            "{fix}"
+        );
+        assert!(!fix.contains("cannot prove"), "{fix}");
+    }
 
     #[test]
     fn a_conditional_statement_beside_an_unconditional_one_passes() {

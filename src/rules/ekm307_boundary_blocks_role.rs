@@ -142,7 +142,10 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
             why.join()
         ))
         .evidences(evidence)
-        .fix("remove the condition from the boundary, or prove the path with `ekm-check check --live`");
+        .fix(format!(
+            "remove the condition from the boundary; {}",
+            kp::settle(&depends)
+        ));
     }
     Outcome::pass(format!(
         "{name} allows the role's {} on {key}",

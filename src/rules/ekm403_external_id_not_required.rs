@@ -128,11 +128,55 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
             .map(|r| format!("{} denies the request without one", tr::st_at(r.statement)))
             .collect();
         how.extend(guards);
-        return Outcome::pass(format!(
-            "{name} lets OpenAI's principal in only with your ExternalId: {}",
-            how.join("; ")
-        ))
-        .evidences(trusting.iter().map(|r| t.statement(r.statement)));
+        // Which ExternalId is EKM404's to decide; say here only what is true of every value.
+        let lead = match cx.inputs.registration.external_id.as_deref() {
+            None => format!(
+                "{name} lets OpenAI's principal in only with an ExternalId (EKM404 compares it with external_id, which is not known)"
+            ),
+            Some(x) => {
+                let others = tr::other_ids(cx, &t, x);
+                // Does the statement let OpenAI in with the registered id itself?
+                let yours = |st: &Statement| match cx.assume() {
+                    super::paths::PathResult::Decided(d) => d
+                        .eval
+                        .statements
+                        .iter()
+                        .any(|r| std::ptr::eq(r.statement, st) && r.applies != Tri::False),
+                    super::paths::PathResult::Undecidable(_) => true,
+                };
+                let mut also = false;
+                let admitted: Vec<String> = others
+                    .iter()
+                    .filter_map(|o| {
+                        let id = o
+                            .unlisted()
+                            .map(str::to_string)
+                            .or_else(|| o.listed_ids().into_iter().next())?;
+                        Some(if yours(o.statement) {
+                            also = true;
+                            format!("{} also admits \"{id}\"", tr::st_at(o.statement))
+                        } else {
+                            format!("{} admits \"{id}\" instead", tr::st_at(o.statement))
+                        })
+                    })
+                    .collect();
+                if admitted.is_empty() {
+                    format!("{name} lets OpenAI's principal in only with your ExternalId")
+                } else {
+                    let but = if also {
+                        "not only with yours"
+                    } else {
+                        "not with yours"
+                    };
+                    format!(
+                        "{name} lets OpenAI's principal in only with an ExternalId, but {but} ({}; see EKM404)",
+                        admitted.join("; ")
+                    )
+                }
+            }
+        };
+        return Outcome::pass(format!("{lead}: {}", how.join("; ")))
+            .evidences(trusting.iter().map(|r| t.statement(r.statement)));
     }
 
     let parts: Vec<String> = bad
@@ -153,7 +197,7 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
     ))
     .evidences(evidence)
     .fix(format!(
-        "give every statement that trusts OpenAI this condition, and remove statements without it:\n{}\nthe whole statement:\n{}\nthen save the trust policy as trust.json and apply it:\n{}\nand confirm with `ekm-check check --live` (EKM503)",
+        "give every statement that trusts OpenAI this condition, and remove statements without it:\n{}\nthe whole statement:\n{}\nthen save the trust policy as trust.json and apply it:\n{}\nthen run `ekm-check check` again (EKM503 under `--live` tests only the statement that trusts your checking identity, not the one that trusts OpenAI)",
         fixes::pretty(&json!({"StringEquals": {"sts:ExternalId": x}})),
         fixes::pretty(&fixes::trust_statement(&x)),
         tr::apply_command(cx)
@@ -219,7 +263,7 @@ fn why_optional(r: &StatementResult<'_>, d: &Decided<'_>, variant: &str) -> (Str
         } else if absent && op.set == SetOp::ForAllValues {
             format!("uses {text}, and ForAllValues holds when the key is missing")
         } else if matches!(op.op, Op::StringLike | Op::Arn) {
-            format!("uses {text}, whose wildcard accepts any value")
+            format!("uses {text}, whose wildcard accepts that value too")
         } else {
             format!("has {text}, which holds")
         };
@@ -256,6 +300,28 @@ mod tests {
     fn baseline_passes() {
         let o = run(check, &baseline_with(|_| {}));
         assert_eq!(o.status, Status::Pass, "{}", o.message);
+    }
+
+    #[test]
+    fn a_wildcard_that_admits_other_ids_passes_without_claiming_the_id_is_yours() {
+        let o = run(
+            check,
+            &trust(json!([openai(
+                json!({"StringLike": {"sts:ExternalId": "org-*"}})
+            )])),
+        );
+        assert_eq!(o.status, Status::Pass, "{}", o.message);
+        assert!(
+            !o.message.contains("only with your ExternalId"),
+            "{}",
+            o.message
+        );
+        assert!(
+            o.message.contains("but not only with yours"),
+            "{}",
+            o.message
+        );
+        assert!(o.message.contains("EKM404"), "{}", o.message);
     }
 
     #[test]

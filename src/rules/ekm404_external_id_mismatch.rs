@@ -1,6 +1,11 @@
 //! EKM404 `external-id-mismatch`: the `sts:ExternalId` values that the statements trusting
-//! OpenAI require must include the registered `external_id` exactly (`StringEquals`). A match
-//! only through a wildcard, a case-insensitive or set operator, or `…IfExists` is a warning.
+//! OpenAI require must include the registered `external_id` exactly (`StringEquals`), and
+//! nothing else that somebody else may hold. Decided by evaluating OpenAI's AssumeRole with ids
+//! other than the registered one (other organizations' typical ids, near misses, other
+//! spellings, strings the wildcards match): a condition that lets one of them in (a wildcard, a
+//! case-insensitive or negated operator, `Null`) is an error, the confused deputy. A match that
+//! only the registered id passes, but not through plain `StringEquals` (a `StringLike` without
+//! wildcards, a set operator, `…IfExists`), or another id listed literally, is a warning.
 
 use serde_json::json;
 
@@ -46,24 +51,83 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
             "no statement of {name} trusts OpenAI's principal for sts:AssumeRole, so there is no ExternalId to compare (see EKM401)"
         ));
     }
+    let others = tr::other_ids(cx, &t, x);
+    let others_of = |st: &Statement| others.iter().find(|o| std::ptr::eq(o.statement, st));
     let mut mismatch: Vec<(&Statement, &Condition)> = Vec::new();
+    // Conditions that let OpenAI in with ids nobody listed: (statement, condition, such an id).
+    let mut wide: Vec<(&Statement, &Condition, String)> = Vec::new();
     let mut loose: Vec<(&Statement, &Condition, String)> = Vec::new();
     let mut undecided: Vec<(&Statement, &Condition)> = Vec::new();
     let mut exact: Vec<(&Statement, &Condition)> = Vec::new();
     for st in &trusting {
+        let other = others_of(st);
         for c in tr::external_id_conditions(st) {
             match c.eval(ctx) {
                 Tri::False => mismatch.push((st, c)),
                 Tri::Unknown => undecided.push((st, c)),
-                Tri::True => match loose_reason(c, x) {
-                    Some(why) => loose.push((st, c, why)),
-                    None => exact.push((st, c)),
-                },
+                Tri::True => {
+                    // Does this condition itself let the other id in (not another one of the
+                    // statement)?
+                    let admits = |id: &&str| {
+                        let mut octx = ctx.clone();
+                        octx.set("sts:ExternalId", vec![id.to_string()]);
+                        c.eval(&octx) != Tri::False
+                    };
+                    if let Some(id) = other.and_then(|o| o.unlisted()).filter(|id| admits(id)) {
+                        wide.push((st, c, id.to_string()));
+                        continue;
+                    }
+                    let listed: Vec<String> = other
+                        .map(|o| o.listed_ids())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|id| c.raw_values.contains(id))
+                        .collect();
+                    if !listed.is_empty() {
+                        loose.push((
+                            st,
+                            c,
+                            format!(
+                                "it also lists {}, which lets whoever holds that id have OpenAI assume the role: keep it only if it is your own organization's or project's id",
+                                tr::quoted(&listed)
+                            ),
+                        ));
+                        continue;
+                    }
+                    let kept_out = other.and_then(|o| o.kept_out()).filter(|id| admits(id));
+                    match (loose_reason(c, x), kept_out) {
+                        (Some(why), Some(id)) => loose.push((
+                            st,
+                            c,
+                            format!(
+                                "{why}; it would also admit other ids, such as \"{id}\", which only another part of the trust policy keeps out"
+                            ),
+                        )),
+                        (Some(why), None) => loose.push((st, c, why)),
+                        (None, _) => exact.push((st, c)),
+                    }
+                }
             }
         }
     }
     let fix = format!(
         "put the registered value in the condition, copied exactly, with StringEquals:\n{}\nor register the value the policy requires as external_id; then save the trust policy as trust.json and apply it:\n{}",
+        fixes::pretty(&json!({"StringEquals": {"sts:ExternalId": x}})),
+        tr::apply_command(cx)
+    );
+    let wide_parts: Vec<String> = wide
+        .iter()
+        .map(|(st, c, id)| {
+            format!(
+                "{} accepts \"{x}\" through {}, which also admits \"{id}\": {}",
+                tr::st_at(st),
+                kp::condition_text(c),
+                wide_reason(c)
+            )
+        })
+        .collect();
+    let wide_fix = format!(
+        "require exactly the registered id, with StringEquals (list each id you own if the role serves several; never a pattern):\n{}\nthen save the trust policy as trust.json and apply it:\n{}",
         fixes::pretty(&json!({"StringEquals": {"sts:ExternalId": x}})),
         tr::apply_command(cx)
     );
@@ -83,19 +147,49 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
             "{name} requires an ExternalId other than the registered \"{x}\": {}",
             parts.join("; ")
         );
-        if !exact.is_empty() || !loose.is_empty() {
+        if !exact.is_empty() || !loose.is_empty() || !wide.is_empty() {
             let ok: Vec<String> = exact
                 .iter()
                 .map(|(st, _)| tr::st_at(st))
                 .chain(loose.iter().map(|(st, _, _)| tr::st_at(st)))
+                .chain(wide.iter().map(|(st, _, _)| tr::st_at(st)))
                 .collect();
             msg.push_str(&format!(
                 "; {} accepts the registered id, but the other values let OpenAI assume the role for whoever has them: remove them",
                 kp::and_list(&ok)
             ));
         }
-        let evidence: Vec<Evidence> = mismatch.iter().map(|(_, c)| t.condition(c)).collect();
+        if !wide_parts.is_empty() {
+            msg.push_str(&format!(
+                "; and it admits ids other than yours: {}",
+                wide_parts.join("; ")
+            ));
+        }
+        let evidence: Vec<Evidence> = mismatch
+            .iter()
+            .map(|(_, c)| t.condition(c))
+            .chain(wide.iter().map(|(_, c, _)| t.condition(c)))
+            .collect();
         return Outcome::fail(msg).evidences(evidence).fix(fix);
+    }
+    if !wide.is_empty() {
+        let mut msg = format!(
+            "{name} admits ExternalIds other than the registered \"{x}\", so another OpenAI organization whose id it admits could register your role and key, and OpenAI would assume the role for it (confused deputy): {}",
+            wide_parts.join("; ")
+        );
+        if !loose.is_empty() {
+            let l: Vec<String> = loose
+                .iter()
+                .map(|(st, c, why)| format!("{} {}: {why}", tr::st_at(st), kp::condition_text(c)))
+                .collect();
+            msg.push_str(&format!("; also {}", l.join("; ")));
+        }
+        let evidence: Vec<Evidence> = wide
+            .iter()
+            .map(|(_, c, _)| t.condition(c))
+            .chain(loose.iter().map(|(_, c, _)| t.condition(c)))
+            .collect();
+        return Outcome::fail(msg).evidences(evidence).fix(wide_fix);
     }
     if !loose.is_empty() {
         let parts: Vec<String> = loose
@@ -197,7 +291,9 @@ fn loose_reason(c: &Condition, x: &str) -> Option<String> {
     match op.op {
         Op::StringEquals if literal => None,
         Op::StringEquals => Some("it matches through a policy variable, not a fixed value".into()),
-        Op::StringLike if literal => None,
+        Op::StringLike if c.raw_values.iter().all(|v| !v.contains(['*', '?', '$'])) => Some(
+            "StringLike is a pattern operator: with no wildcard in the value it matches only the registered id, but use StringEquals, so that an edit to the value cannot widen it".into(),
+        ),
         Op::StringLike => {
             let wild: Vec<String> = c
                 .raw_values
@@ -206,7 +302,7 @@ fn loose_reason(c: &Condition, x: &str) -> Option<String> {
                 .map(|v| format!("\"{v}\""))
                 .collect();
             Some(format!(
-                "the wildcard pattern {} also admits other ids, such as other OpenAI organizations'",
+                "the wildcard pattern {} matches more than the registered id; use StringEquals",
                 kp::and_list(&wild)
             ))
         }
@@ -215,6 +311,39 @@ fn loose_reason(c: &Condition, x: &str) -> Option<String> {
                 .into(),
         ),
         _ => Some(format!("{} is not a string comparison", c.operator_name)),
+    }
+}
+
+/// Why a condition that admits the registered id also admits others.
+fn wide_reason(c: &Condition) -> String {
+    let Some(op) = c.operator else {
+        return format!("{} is not an operator IAM knows", c.operator_name);
+    };
+    if op.op == Op::Null {
+        return "Null only tests that an ExternalId is present, whatever its value".into();
+    }
+    if op.negated {
+        return format!("{} holds for every value but those listed", c.operator_name);
+    }
+    match op.op {
+        Op::StringLike => {
+            let wild: Vec<String> = c
+                .raw_values
+                .iter()
+                .filter(|v| v.contains(['*', '?']))
+                .map(|v| format!("\"{v}\""))
+                .collect();
+            if wild.is_empty() {
+                "the pattern matches other ids".into()
+            } else {
+                format!(
+                    "the wildcard pattern {} matches other organizations' ids too",
+                    kp::and_list(&wild)
+                )
+            }
+        }
+        Op::StringEqualsIgnoreCase => "StringEqualsIgnoreCase accepts the id in any letter case, and ids that differ in case are different ids (OpenAI's ids are case-sensitive)".into(),
+        _ => format!("{} holds for other values too", c.operator_name),
     }
 }
 
@@ -318,29 +447,105 @@ mod tests {
         }
     }
 
+    const X: &str = "org-AbCdEf0123456789GhIjKlMn";
+
     #[test]
-    fn loose_matches_are_warnings() {
-        for c in [
-            json!({"StringLike": {"sts:ExternalId": "org-*"}}),
-            json!({"StringEqualsIgnoreCase": {"sts:ExternalId": "org-abcdef0123456789ghijklmn"}}),
-            json!({"ForAnyValue:StringEquals": {"sts:ExternalId": "org-AbCdEf0123456789GhIjKlMn"}}),
-            json!({"StringEqualsIfExists": {"sts:ExternalId": "org-AbCdEf0123456789GhIjKlMn"}}),
+    fn conditions_that_admit_other_ids_are_errors() {
+        for (c, witness) in [
+            (json!({"StringLike": {"sts:ExternalId": "org-*"}}), "org-"),
+            (json!({"StringLike": {"sts:ExternalId": "*"}}), ""),
+            (
+                json!({"StringLike": {"sts:ExternalId": "org-AbCdEf0123456789GhIjKlM?"}}),
+                "org-AbCdEf0123456789GhIjKlM",
+            ),
+            (
+                json!({"StringLike": {"sts:ExternalId": ["org-AbCdEf0123456789GhIjKlMn", "proj_*"]}}),
+                "proj_",
+            ),
+            (
+                json!({"ForAnyValue:StringLike": {"sts:ExternalId": "*"}}),
+                "",
+            ),
+            (
+                json!({"StringEqualsIgnoreCase": {"sts:ExternalId": "org-abcdef0123456789ghijklmn"}}),
+                "org-aBcDeF",
+            ),
+            (
+                json!({"StringNotEquals": {"sts:ExternalId": "org-SomebodyElse0123456789"}}),
+                "",
+            ),
+            (json!({"Null": {"sts:ExternalId": "false"}}), ""),
         ] {
             let o = run(check, &with_condition(c.clone()));
             assert_eq!(o.status, Status::Fail, "{c}: {}", o.message);
-            assert_eq!(o.severity, Some(Severity::Warning), "{c}");
+            assert_eq!(o.severity, None, "{c}: must be an error: {}", o.message);
+            assert!(
+                o.message.contains("admits ExternalIds other than")
+                    && o.message.contains("confused deputy"),
+                "{c}: {}",
+                o.message
+            );
+            assert!(
+                o.message.contains(&format!("also admits \"{witness}")),
+                "{c}: {}",
+                o.message
+            );
+            assert!(
+                o.remediation
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("never a pattern"),
+                "{c}"
+            );
         }
     }
 
     #[test]
-    fn string_like_with_the_exact_value_passes() {
-        let o = run(
-            check,
-            &with_condition(
-                json!({"StringLike": {"sts:ExternalId": "org-AbCdEf0123456789GhIjKlMn"}}),
-            ),
-        );
-        assert_eq!(o.status, Status::Pass, "{}", o.message);
+    fn matches_only_the_registered_id_can_have_are_warnings() {
+        for c in [
+            json!({"StringLike": {"sts:ExternalId": X}}),
+            json!({"ForAnyValue:StringEquals": {"sts:ExternalId": X}}),
+            json!({"StringEqualsIfExists": {"sts:ExternalId": X}}),
+            // The wildcard is narrowed by an exact condition of the same statement.
+            json!({"StringLike": {"sts:ExternalId": "org-*"}, "StringEquals": {"sts:ExternalId": X}}),
+            // Another id listed literally: maybe the customer's own project.
+            json!({"StringEquals": {"sts:ExternalId": [X, "proj_AbCdEf0123456789GhIjKlMn"]}}),
+        ] {
+            let o = run(check, &with_condition(c.clone()));
+            assert_eq!(o.status, Status::Fail, "{c}: {}", o.message);
+            assert_eq!(o.severity, Some(Severity::Warning), "{c}: {}", o.message);
+            assert!(o.message.contains("does not require"), "{c}: {}", o.message);
+        }
+    }
+
+    #[test]
+    fn a_wildcard_that_a_deny_narrows_is_a_warning() {
+        let i = baseline_with(|v| {
+            v["role"]["trust_policy"]["Statement"] = json!([
+                {"Effect": "Allow", "Principal": {"AWS": OPENAI_ROLE}, "Action": "sts:AssumeRole",
+                 "Condition": {"StringLike": {"sts:ExternalId": "org-*"}}},
+                {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole",
+                 "Condition": {"StringNotEquals": {"sts:ExternalId": X}}}
+            ])
+        });
+        let o = run(check, &i);
+        assert_eq!(o.status, Status::Fail, "{}", o.message);
+        assert_eq!(o.severity, Some(Severity::Warning), "{}", o.message);
+        assert!(o.message.contains("keeps out"), "{}", o.message);
+    }
+
+    #[test]
+    fn witnesses_are_decided_by_the_evaluator() {
+        let p = crate::policy::Policy::from_text(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
+                "Condition": {"StringLike": {"sts:ExternalId": "org-AbC?"}}}]}"#,
+            crate::policy::PolicyKind::Trust,
+            "t.json",
+        )
+        .unwrap();
+        let c = tr::other_id_candidates(&p, "org-AbCd");
+        assert!(c.contains(&"org-AbCZ".to_string()), "{c:?}");
+        assert!(!c.contains(&"org-AbCd".to_string()), "{c:?}");
     }
 
     #[test]

@@ -247,6 +247,12 @@ impl<'a> Cx<'a> {
         ]
     }
 
+    /// The role session's request for any KMS action on the key (not cached), decided like
+    /// Encrypt and Decrypt: identity policies, boundary, key policy and grants (EKM305).
+    pub fn session_kms(&self, action: &str) -> PathResult<'a> {
+        self.build_crypto(action)
+    }
+
     fn build_crypto(&self, action: &str) -> PathResult<'a> {
         let i = self.inputs;
         let Some(role_arn) = self.role_arn() else {
@@ -329,8 +335,7 @@ impl<'a> Cx<'a> {
                 "{role_arn} is not a role ARN (see EKM002)"
             )));
         };
-        let session = format!("arn:{partition}:sts::{account}:assumed-role/{name}/{SESSION_NAME}");
-        let principal = Principal::parse(&session).expect("built from a valid role");
+        let principal = session_of(partition, account, name);
         let mut ctx = Context::default();
         ctx.set("aws:PrincipalArn", vec![role_arn.to_string()]);
         ctx.set("aws:SecureTransport", vec!["true".into()]);
@@ -426,20 +431,43 @@ fn undecidable_reg(i: &Inputs, field: &str) -> PathResult<'static> {
     })
 }
 
+/// OpenAI's session of the role: `arn:…:sts::ACCOUNT:assumed-role/NAME/OpenAI-EKM-Service`.
+fn session_of(partition: &str, account: &str, name: &str) -> Principal {
+    let session = format!("arn:{partition}:sts::{account}:assumed-role/{name}/{SESSION_NAME}");
+    Principal::parse(&session).expect("built from a valid role")
+}
+
+/// OpenAI's session of the role ARN (`None`: not a role ARN).
+pub fn session_principal(role_arn: &str) -> Option<Principal> {
+    match Principal::parse(role_arn).ok()? {
+        Principal::Role {
+            partition,
+            account,
+            name,
+            ..
+        } => Some(session_of(&partition, &account, &name)),
+        _ => None,
+    }
+}
+
+/// Is the grant's grantee the role, or its session (not merely its account)?
+pub fn grant_names_role(g: &J, session: &Principal, role_arn: &str) -> bool {
+    let grantee = g
+        .get("GranteePrincipal")
+        .and_then(J::as_str)
+        .unwrap_or_default();
+    grantee == role_arn
+        || PrincipalPattern::parse("AWS", grantee)
+            .matches(session)
+            .is_some_and(|m| m != crate::policy::principal::PrincipalMatch::Account)
+}
+
 /// Do the key's grants let the role's session perform the request's action?
 fn grant_allows(grants: &[J], req: &Request, role_arn: &str) -> Tri {
     let op = req.action.trim_start_matches("kms:");
     let mut acc = Tri::False;
     for g in grants {
-        let grantee = g
-            .get("GranteePrincipal")
-            .and_then(J::as_str)
-            .unwrap_or_default();
-        let names_role = grantee == role_arn
-            || PrincipalPattern::parse("AWS", grantee)
-                .matches(&req.principal)
-                .is_some_and(|m| m != crate::policy::principal::PrincipalMatch::Account);
-        if !names_role {
+        if !grant_names_role(g, &req.principal, role_arn) {
             continue;
         }
         let ops = g.get("Operations").and_then(J::as_array);
@@ -587,7 +615,17 @@ pub fn crypto_outcome(cx: &Cx<'_>, action: &str, path: &PathResult<'_>) -> Outco
                 "whether the role can call {action} on {key} depends on {on}, which OpenAI's request may or may not satisfy"
             ))
             .evidences(deciding)
-            .fix("remove the condition, or prove the path with `ekm-check check --live`")
+            .fix(if d.eval.depends_on.is_empty() && d.grant == Tri::Unknown {
+                format!(
+                    "remove the grant's encryption-context constraints; {}",
+                    super::support_keypolicy::settle(&["kms:EncryptionContext:*".to_string()])
+                )
+            } else {
+                format!(
+                    "remove the condition; {}",
+                    super::support_keypolicy::settle(&d.eval.depends_on)
+                )
+            })
         }
         Tri::False => {
             if d.eval.denied.is_true() {

@@ -226,9 +226,9 @@ pub fn key_note(key_lc: &str) -> &'static str {
     } else if key_lc == "aws:sourcearn" || key_lc == "aws:sourceaccount" {
         "it is set only when an AWS service calls on a resource's behalf, never on OpenAI's direct calls"
     } else if key_lc == "aws:sourceip" {
-        "OpenAI does not publish the addresses it calls KMS from"
+        "OpenAI does not publish the addresses it calls KMS from, and `--live` calls from your network, so it cannot show it"
     } else if key_lc.starts_with("kms:encryptioncontext") {
-        "OpenAI does not document the encryption context it sends; only a live test (`--live`) shows it"
+        "OpenAI does not document the encryption context it sends, and `--live` sends none, so only OpenAI's own calls show it"
     } else if key_lc.starts_with("aws:principalorg") {
         "ekm-check does not know the role's organization"
     } else if key_lc.starts_with("aws:principaltag/") {
@@ -236,6 +236,73 @@ pub fn key_note(key_lc: &str) -> &'static str {
     } else {
         "its value in OpenAI's calls is not known"
     }
+}
+
+/// Condition keys whose value in the role session's Encrypt and Decrypt is the same for
+/// `ekm-check check --live` as for OpenAI: they describe the role, its account and the key, not
+/// the caller's network, client, time or encryption context. `--live` (Encrypt and Decrypt of
+/// random bytes as the role, without encryption context, from the checker's network) decides a
+/// condition on these for OpenAI too; on any other key it proves nothing about OpenAI's calls.
+const LIVE_DECIDES: &[&str] = &[
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principaltag/*",
+    "aws:principaltype",
+    "aws:principalisawsservice",
+    "aws:resourceaccount",
+    "aws:resourcetag/*",
+    "aws:resourceorgid",
+    "aws:resourceorgpaths",
+    "aws:requestedregion",
+    "aws:securetransport",
+    "kms:calleraccount",
+    "kms:encryptionalgorithm",
+    "kms:keyorigin",
+    "kms:keyspec",
+    "kms:keyusage",
+    "kms:multiregion",
+    "kms:requestalias",
+    "kms:resourcealiases",
+];
+
+/// Does `ekm-check check --live` decide a condition on this key as it is for OpenAI's calls?
+pub fn live_decides(key_lc: &str) -> bool {
+    in_list(key_lc, LIVE_DECIDES)
+}
+
+/// How to settle conditions on these keys (as written) of the role's Encrypt and Decrypt: with
+/// `--live` when it exercises them exactly as OpenAI's calls do, else what does decide them.
+pub fn settle(keys: &[String]) -> String {
+    let not_live: Vec<&str> = keys
+        .iter()
+        .map(String::as_str)
+        .filter(|k| !live_decides(&k.to_ascii_lowercase()))
+        .collect();
+    if keys.is_empty() || not_live.is_empty() {
+        return "or prove the path with `ekm-check check --live`, which calls Encrypt and Decrypt as the role (these conditions are the same for its calls as for OpenAI's)".to_string();
+    }
+    let lc: Vec<String> = not_live.iter().map(|k| k.to_ascii_lowercase()).collect();
+    let mut why = Vec::new();
+    if lc.iter().any(|k| k.starts_with("kms:encryptioncontext")) {
+        why.push("it sends no encryption context");
+    }
+    if lc
+        .iter()
+        .any(|k| k == "aws:sourceip" || k.starts_with("aws:sourcevpc") || k == "aws:vpcsourceip")
+    {
+        why.push("it calls from your network, not OpenAI's");
+    }
+    if why.is_empty() {
+        why.push("its calls differ from OpenAI's in these values");
+    }
+    format!(
+        "`ekm-check check --live` cannot prove {}: {}. What decides it is OpenAI's real calls (their outcome shows in CloudTrail as the key's Encrypt and Decrypt events by the role's session {}) or OpenAI's confirmation of the values it sends",
+        and_list(&not_live),
+        and_list(&why),
+        paths::SESSION_NAME
+    )
 }
 
 /// `ForAllValues:` on an encryption-context key: it also matches a request without any context.

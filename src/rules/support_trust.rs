@@ -446,6 +446,159 @@ pub fn principal_context() -> Context {
     req.context
 }
 
+/// ExternalIds other than the registered one that a statement trusting OpenAI lets in (or may).
+pub struct OtherIds<'a> {
+    pub statement: &'a Statement,
+    /// `(id, allowed)`: an id the statement admits, and whether the whole trust policy then
+    /// lets OpenAI in with it (`False`: a Deny or another statement keeps it out).
+    pub ids: Vec<(String, Tri)>,
+}
+
+impl OtherIds<'_> {
+    /// The first id that gets in (or may) and that the policy does not list literally: one
+    /// nobody chose, such as a wildcard's or another spelling's (the confused deputy).
+    pub fn unlisted(&self) -> Option<&str> {
+        self.ids
+            .iter()
+            .find(|(id, t)| *t != Tri::False && !self.listed(id))
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// Ids that get in (or may) because a condition of the statement lists them literally.
+    pub fn listed_ids(&self) -> Vec<String> {
+        self.ids
+            .iter()
+            .filter(|(id, t)| *t != Tri::False && self.listed(id))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// An id the statement admits, but that the whole policy keeps out.
+    pub fn kept_out(&self) -> Option<&str> {
+        self.ids
+            .iter()
+            .find(|(_, t)| *t == Tri::False)
+            .map(|(id, _)| id.as_str())
+    }
+
+    fn listed(&self, id: &str) -> bool {
+        external_id_conditions(self.statement).iter().any(|c| {
+            c.raw_values
+                .iter()
+                .any(|v| v == id && !v.contains(['*', '?', '$']))
+        })
+    }
+}
+
+/// `org-` or `proj_` and 24 letters and digits: how OpenAI's ids look.
+const OTHER_ORG: &str = "org-ZZZZZZZZZZZZZZZZZZZZZZZZ";
+const OTHER_PROJECT: &str = "proj_ZZZZZZZZZZZZZZZZZZZZZZZZ";
+
+/// Ids other than `x` to try against the trust policy: typical ids of other organizations,
+/// near misses of `x`, the values of the policy's ExternalId conditions themselves, other
+/// spellings of them, and strings their wildcards match. Each is then decided by the evaluator.
+pub fn other_id_candidates(policy: &Policy, x: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !s.is_empty() && s != x && !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    push(OTHER_ORG.to_string());
+    push(OTHER_PROJECT.to_string());
+    let mut chars: Vec<char> = x.chars().collect();
+    if let Some(last) = chars.last_mut() {
+        *last = if *last == 'Z' { 'Y' } else { 'Z' };
+        push(chars.iter().collect());
+    }
+    push(format!("{x}Z"));
+    push(swap_case(x));
+    for st in &policy.statements {
+        for c in external_id_conditions(st) {
+            for v in &c.raw_values {
+                push(v.clone());
+                push(swap_case(v));
+                if v.contains(['*', '?']) {
+                    for (star, q) in [("", 'Z'), ("Z", 'Y'), ("ZZ", 'X')] {
+                        push(expand(v, star, q));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Letters after the `org-`/`proj_` prefix in the other case (all of it without letters there).
+fn swap_case(s: &str) -> String {
+    let swap = |t: &str| -> String {
+        t.chars()
+            .map(|c| {
+                if c.is_ascii_lowercase() {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect()
+    };
+    for prefix in ["org-", "proj_"] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            if rest.chars().any(|c| c.is_ascii_alphabetic()) {
+                return format!("{prefix}{}", swap(rest));
+            }
+        }
+    }
+    swap(s)
+}
+
+/// A string a StringLike pattern matches: `*` as `star`, `?` as `q`.
+fn expand(pattern: &str, star: &str, q: char) -> String {
+    let mut s = String::new();
+    for c in pattern.chars() {
+        match c {
+            '*' => s.push_str(star),
+            '?' => s.push(q),
+            c => s.push(c),
+        }
+    }
+    s
+}
+
+/// For each statement that trusts OpenAI and has an `sts:ExternalId` condition: the ids other
+/// than `x` it admits, decided by evaluating OpenAI's AssumeRole with each candidate id (see
+/// [`other_id_candidates`]). Statements that admit none are left out.
+pub fn other_ids<'a>(cx: &Cx<'a>, t: &Trust<'a>, x: &str) -> Vec<OtherIds<'a>> {
+    let mut out: Vec<OtherIds<'a>> = Vec::new();
+    for id in other_id_candidates(t.policy, x) {
+        let path = cx.assume_with(Some(&id));
+        let PathResult::Decided(d) = &path else {
+            return Vec::new();
+        };
+        for r in d.eval.statements.iter().filter(|r| {
+            trusts_openai(r)
+                && r.applies != Tri::False
+                && !external_id_conditions(r.statement).is_empty()
+        }) {
+            let entry = match out
+                .iter_mut()
+                .position(|o| std::ptr::eq(o.statement, r.statement))
+            {
+                Some(i) => &mut out[i],
+                None => {
+                    out.push(OtherIds {
+                        statement: r.statement,
+                        ids: Vec::new(),
+                    });
+                    out.last_mut().expect("pushed")
+                }
+            };
+            entry.ids.push((id.clone(), d.allowed));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
