@@ -40,7 +40,7 @@ impl Errors {
         let (code, text) = describe_error(e);
         let needs = match code.as_deref() {
             Some(c) if c.contains("AccessDenied") || c.contains("Unauthorized") => {
-                format!(" (the checking identity needs {permission})")
+                format!(" ({})", denied_by(&text, permission))
             }
             _ => String::new(),
         };
@@ -48,14 +48,45 @@ impl Errors {
     }
 }
 
-/// Decode and parse an IAM policy document (URL-encoded by the IAM API; plain JSON accepted).
-pub(crate) fn document(text: &str) -> J {
-    let decoded = if text.trim_start().starts_with('%') {
-        url_decode(text)
+/// What refused a read, as far as AWS's AccessDenied message tells: the read was denied, which
+/// is not always the checking identity's missing permission (a key policy can deny it too).
+pub(crate) fn denied_by(message: &str, permission: &str) -> String {
+    let m = message.to_ascii_lowercase();
+    if m.contains("explicit deny in a resource-based policy") {
+        format!(
+            "the read was denied by an explicit Deny in the resource's policy (for a key: its key policy), not for want of {permission} in the checking identity's policies; read it as an identity the key policy does not deny, or ask the key's administrators"
+        )
+    } else if m.contains("explicit deny in an identity-based policy") {
+        format!(
+            "the read was denied by an explicit Deny in a policy of the checking identity: it must be allowed {permission}"
+        )
+    } else if m.contains("service control policy") {
+        format!(
+            "the read was denied by a service control policy of the organization: {permission} must not be denied to the checking identity"
+        )
+    } else if m.contains("resource control policy") {
+        format!(
+            "the read was denied by a resource control policy of the organization on {permission}"
+        )
+    } else if m.contains("permissions boundary") {
+        format!(
+            "the read was denied by the checking identity's permissions boundary, which must allow {permission}"
+        )
+    } else if m.contains("session policy") {
+        format!(
+            "the read was denied by the session policy of the checking identity's session, which must allow {permission}"
+        )
+    } else if m.contains("no resource-based policy allows") {
+        format!(
+            "the read was denied: the resource's policy (for a key: its key policy) allows the checking identity nothing, neither naming it nor delegating to its account; {permission} in its own policies is not enough"
+        )
+    } else if m.contains("no identity-based policy allows") {
+        format!("the checking identity needs {permission}")
     } else {
-        text.to_string()
-    };
-    serde_json::from_str(&decoded).unwrap_or(J::String(decoded))
+        format!(
+            "the read was denied: the checking identity may need {permission}, or a key policy, a permissions boundary, an SCP or an RCP denies it"
+        )
+    }
 }
 
 fn role_name(role_arn: &str) -> Option<&str> {
@@ -539,7 +570,7 @@ pub async fn load(cfg: &aws_config::SdkConfig, reg: &Registration, collected_at:
                         format!("role.attached_policies/{name}")
                     };
                     let needs = if code.as_deref().is_some_and(|c| c.contains("AccessDenied")) {
-                        format!(" (the checking identity needs {perm})")
+                        format!(" ({})", denied_by(&text, perm))
                     } else {
                         String::new()
                     };
@@ -581,5 +612,44 @@ pub async fn load(cfg: &aws_config::SdkConfig, reg: &Registration, collected_at:
         snapshot: J::Object(snap),
         caller,
         no_access,
+    }
+}
+
+/// Decode and parse an IAM policy document (URL-encoded by the IAM API; plain JSON accepted).
+pub(crate) fn document(text: &str) -> J {
+    let decoded = if text.trim_start().starts_with('%') {
+        url_decode(text)
+    } else {
+        text.to_string()
+    };
+    serde_json::from_str(&decoded).unwrap_or(J::String(decoded))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::denied_by;
+
+    #[test]
+    fn a_denied_read_names_what_may_have_denied_it() {
+        let p = "kms:DescribeKey";
+        let key_deny = "AccessDeniedException: User: arn:aws:iam::111122223333:user/audit is not authorized to perform: kms:DescribeKey on resource: arn:aws:kms:us-east-1:111122223333:key/1234 with an explicit deny in a resource-based policy";
+        let d = denied_by(key_deny, p);
+        assert!(
+            d.contains("key policy") && !d.starts_with("the checking identity needs"),
+            "{d}"
+        );
+        let no_allow = "AccessDeniedException: User: arn:aws:iam::111122223333:user/audit is not authorized to perform: kms:DescribeKey on resource: arn:… because no identity-based policy allows the kms:DescribeKey action";
+        assert_eq!(
+            denied_by(no_allow, p),
+            "the checking identity needs kms:DescribeKey"
+        );
+        let scp = "AccessDenied: … with an explicit deny in a service control policy";
+        assert!(denied_by(scp, p).contains("service control policy"));
+        let bare = "AccessDeniedException: access denied";
+        let d = denied_by(bare, p);
+        assert!(
+            d.contains("may need kms:DescribeKey") && d.contains("key policy"),
+            "{d}"
+        );
     }
 }

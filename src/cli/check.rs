@@ -118,7 +118,7 @@ impl RegistrationArgs {
 pub enum Format {
     /// A table, then what failed with its fix (default)
     Table,
-    /// ekm-check.report/v1
+    /// ekm-check.report/v1 (scan: ekm-check.scan/v1, one report per target)
     Json,
     /// JUnit XML: one testsuite per target, one testcase per rule
     Junit,
@@ -191,6 +191,14 @@ impl OutputArgs {
                 "more --output than --format: give each --output its --format".into(),
             ));
         }
+        for (i, o) in self.output.iter().enumerate() {
+            if self.output[..i].iter().any(|p| same_file(p, o)) {
+                return Err(Error::Usage(format!(
+                    "--output {} is given twice: each report needs its own file",
+                    o.display()
+                )));
+            }
+        }
         let formats = if self.format.is_empty() {
             vec![Format::Table]
         } else {
@@ -233,6 +241,24 @@ fn check_endpoint(v: Option<&str>, name: &str) -> Result<()> {
     }
 }
 
+/// Do two paths name the same file (`r.json`, `./r.json`, a symlink to it)?
+fn same_file(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
+    }
+    let canon = |p: &Path| {
+        let parent = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::canonicalize(parent)
+            .ok()
+            .map(|d| d.join(p.file_name().unwrap_or_default()))
+            .map(|f| std::fs::canonicalize(&f).unwrap_or(f))
+    };
+    matches!((canon(a), canon(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// How to reach AWS.
 #[derive(Debug, Clone, Args)]
 pub struct AwsArgs {
@@ -242,6 +268,14 @@ pub struct AwsArgs {
     /// The region [default: the region in kms_arn, else the profile's]
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+/// The endpoint, timeouts and retries: the same flags and defaults for `check`, `snapshot` and
+/// `scan`.
+#[derive(Debug, Clone, Args)]
+pub struct ConnArgs {
     /// Send AWS calls to this endpoint, e.g. an emulator (else AWS_ENDPOINT_URL)
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
@@ -258,6 +292,17 @@ pub struct AwsArgs {
 
 impl AwsArgs {
     pub fn options(&self) -> Result<crate::aws::AwsOptions> {
+        self.conn.options(self.profile.clone(), self.region.clone())
+    }
+}
+
+impl ConnArgs {
+    /// The options for one profile and region, after checking every value.
+    pub fn options(
+        &self,
+        profile: Option<String>,
+        region: Option<String>,
+    ) -> Result<crate::aws::AwsOptions> {
         check_endpoint(self.endpoint_url.as_deref(), "--endpoint-url")?;
         if self.endpoint_url.is_none() {
             for var in [
@@ -286,8 +331,8 @@ impl AwsArgs {
             ));
         }
         Ok(crate::aws::AwsOptions {
-            profile: self.profile.clone(),
-            region: self.region.clone(),
+            profile,
+            region,
             endpoint_url: self.endpoint_url.clone(),
             connect_timeout: Some(secs(self.connect_timeout, "--connect-timeout")?),
             read_timeout: Some(secs(self.read_timeout, "--read-timeout")?),
@@ -298,16 +343,25 @@ impl AwsArgs {
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Examples:
-  ekm-check check --kms-arn arn:aws:kms:us-east-1:111122223333:key/… \\
-      --role-arn arn:aws:iam::111122223333:role/openai-ekm --external-id org-… [--live]
-  ekm-check check --snapshot fixtures/ok-baseline/snapshot.json
-  ekm-check check --snapshot snap.json --format json --output report.json --fail-on warning
+Examples (variables keep each line short enough to paste from any terminal):
+  kms=arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+  role=arn:aws:iam::111122223333:role/openai-ekm
+  xid=org-AbCdEf0123456789GhIjKlMn
+  ekm-check check --kms-arn \"$kms\" \\
+    --role-arn \"$role\" --external-id \"$xid\" --live
+  ekm-check check \\
+    --snapshot fixtures/ok-baseline/snapshot.json
+  ekm-check check --snapshot snap.json \\
+    --format json --output report.json \\
+    --fail-on warning
 
-Registration values come from the flags, then EKM_KMS_ARN / EKM_ROLE_ARN / EKM_EXTERNAL_ID,
-then ekm-check.toml's [registration], then the snapshot's own \"registration\".
-Exit codes: 0 ready, 1 not ready (a rule at or above --fail-on failed or could not be decided),
-2 usage error or unreadable input.")]
+Registration values come from the flags, then EKM_KMS_ARN / EKM_ROLE_ARN / \
+EKM_EXTERNAL_ID (an empty variable counts as unset), then ekm-check.toml's \
+[registration], then the snapshot's own \"registration\"; every report says which.
+Verdict: ready, not-ready, or incomplete (rules that decide OpenAI's path were not \
+checked). Exit codes: 0 nothing at or above --fail-on failed or was undecided, 1 the \
+opposite, 2 usage error or unreadable input. --fail-on sets the exit code, never the \
+verdict.")]
 pub struct CheckArgs {
     /// Check a saved snapshot (ekm-check.snapshot/v1) instead of reading AWS
     #[arg(long, value_name = "FILE", conflicts_with_all = ["live", "profile", "endpoint_url"])]
@@ -326,13 +380,20 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Lint checks policy documents before they exist in AWS. Rules that need the key's metadata or
-the live account are skipped, with the reason.
+Lint checks policy documents before they exist in AWS. Without --key-policy the \
+permissions are evaluated against AWS's default key policy (the key account's root \
+may use kms:*), and each finding that depends on it says so. Rules that need the \
+key's metadata or the live account are skipped, with the reason, and the verdict is \
+then incomplete (exit 0) unless something failed.
 
-Example:
-  ekm-check lint --trust-policy trust.json --permissions kms-policy.json \\
-      --role-arn arn:aws:iam::111122223333:role/openai-ekm --external-id org-… \\
-      --kms-arn arn:aws:kms:us-east-1:111122223333:key/…")]
+Example (variables keep each line short enough to paste from any terminal):
+  kms=arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+  role=arn:aws:iam::111122223333:role/openai-ekm
+  xid=org-AbCdEf0123456789GhIjKlMn
+  ekm-check lint --trust-policy trust.json \\
+    --permissions kms-policy.json \\
+    --kms-arn \"$kms\" --role-arn \"$role\" \\
+    --external-id \"$xid\"")]
 pub struct LintArgs {
     /// The role's trust policy (step 3 of OpenAI's instructions)
     #[arg(long, value_name = "FILE")]
@@ -354,11 +415,17 @@ pub struct LintArgs {
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Reads the key and the role with read-only calls (Describe/Get/List) and writes everything the
-rules read, so that `ekm-check check --snapshot FILE` repeats the check offline.
+Reads the key and the role with read-only calls (Describe/Get/List) and writes \
+everything the rules read (ekm-check.snapshot/v1, see docs/snapshot.md), so that \
+`ekm-check check --snapshot FILE` repeats the check offline.
 
-Example:
-  ekm-check snapshot --kms-arn … --role-arn … --external-id org-… --output ekm-snapshot.json")]
+Example (variables keep each line short enough to paste from any terminal):
+  kms=arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+  role=arn:aws:iam::111122223333:role/openai-ekm
+  ekm-check snapshot --kms-arn \"$kms\" \\
+    --role-arn \"$role\" \\
+    --external-id org-AbCdEf0123456789GhIjKlMn \\
+    --output ekm-snapshot.json")]
 pub struct SnapshotArgs {
     #[command(flatten)]
     pub registration: RegistrationArgs,

@@ -24,14 +24,18 @@ pub enum EvalFormat {
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Examples:
-  ekm-check eval --principal arn:aws:sts::111122223333:assumed-role/openai-ekm/OpenAI-EKM-Service \\
-      --action kms:Encrypt --resource arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab \\
-      --identity-policy permissions.json --resource-policy key-policy.json --unknown aws:SourceIp
+Examples (variables keep each line short enough to paste from any terminal):
+  session=arn:aws:sts::111122223333:assumed-role/openai-ekm/OpenAI-EKM-Service
+  kms=arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+  ekm-check eval --principal \"$session\" \\
+    --action kms:Encrypt --resource \"$kms\" \\
+    --identity-policy permissions.json \\
+    --resource-policy key-policy.json \\
+    --unknown aws:SourceIp
   ekm-check eval --batch requests.jsonl > decisions.jsonl
 
-Exit codes: 0 allowed (batch: every line decided), 1 denied or undecided, 2 unreadable input
-(batch: at least one line could not be read; every other line is still answered).")]
+Exit codes: 0 allowed (batch: every line decided), 1 denied or undecided, 2 unreadable \
+input (batch: at least one line could not be read; every other line is still answered).")]
 pub struct EvalArgs {
     /// The caller: a role, user or assumed-role session ARN, an account id, a service principal
     #[arg(long, required_unless_present = "batch")]

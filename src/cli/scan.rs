@@ -18,17 +18,23 @@ use crate::snapshot;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Finds every IAM role whose trust policy lets OpenAI's account (790389265272) assume it, and every
-KMS key those roles' policies allow Encrypt/Decrypt on, and checks each (role, key) pair with the
+Writes a table (default), or with --format json the ekm-check.scan/v1 format: one \
+ekm-check.report/v1 report per (role, key) target, plus what discovery saw in each account.
+
+Finds every IAM role whose trust policy lets OpenAI's account (790389265272) assume it, and every \
+KMS key those roles' policies allow Encrypt/Decrypt on, and checks each (role, key) pair with the \
 full catalogue. Only read calls; GetAccountAuthorizationDetails reads the roles in a few pages.
 
-Examples:
-  ekm-check scan --regions us-east-1,eu-west-1 --format json --output scan.json
-  ekm-check scan --profile prod --profile staging --baseline yesterday.json
-  ekm-check scan --assume-role arn:aws:iam::111122223333:role/ekm-check-readonly \\
-      --assume-role arn:aws:iam::444455556666:role/ekm-check-readonly
+Examples (variables keep each line short enough to paste from any terminal):
+  ekm-check scan --regions us-east-1,eu-west-1 \\
+    --format json --output scan.json
+  ekm-check scan --profile prod --profile staging \\
+    --baseline yesterday.json
+  a=arn:aws:iam::111122223333:role/ekm-check-readonly
+  b=arn:aws:iam::444455556666:role/ekm-check-readonly
+  ekm-check scan --assume-role \"$a\" --assume-role \"$b\"
 
-Exit codes: 0 every target ready, 1 a target not ready or an account could not be read,
+Exit codes: 0 every target ready, 1 a target not ready or an account could not be read, \
 2 usage error or no AWS access at all.")]
 pub struct ScanArgs {
     /// An AWS profile to scan (repeatable: one account each) [default: the default chain]
@@ -55,15 +61,11 @@ pub struct ScanArgs {
     /// A previous scan's JSON report: findings are marked new or unchanged, and fixed ones listed
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Send AWS calls to this endpoint, e.g. an emulator (else AWS_ENDPOINT_URL)
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
     /// The region for IAM and STS calls [default: the profile's]
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// Attempts per AWS call; throttling, 5xx and timeouts are retried with backoff
-    #[arg(long, value_name = "N", default_value_t = 6)]
-    pub max_attempts: u32,
+    #[command(flatten)]
+    pub conn: super::check::ConnArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -121,6 +123,13 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
             "--concurrency must be between 1 and 64".into(),
         ));
     }
+    // Every connection value checked once, before any AWS call.
+    a.conn.options(None, a.region.clone())?;
+    let opts_for = |profile: &Option<String>| {
+        a.conn
+            .options(profile.clone(), a.region.clone())
+            .expect("checked above")
+    };
     let baseline = a.baseline.as_deref().map(load_baseline).transpose()?;
     let external_id = a.external_id.clone().or(cfg.registration().external_id);
     let profiles: Vec<Option<String>> = if a.profile.is_empty() {
@@ -164,13 +173,7 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
                 ));
             }
             let (targets, disc) = rt.block_on(async {
-                let opts = crate::aws::AwsOptions {
-                    profile: profile.clone(),
-                    region: a.region.clone(),
-                    endpoint_url: a.endpoint_url.clone(),
-                    max_attempts: Some(a.max_attempts),
-                    ..Default::default()
-                };
+                let opts = opts_for(profile);
                 // IAM is global: without a configured region, read it through us-east-1.
                 let mut sdk = crate::aws::sdk_config(&opts, None).await;
                 if sdk.region().is_none_or(|r| r.as_ref().is_empty()) {
