@@ -63,6 +63,27 @@ pub struct Seen {
     pub operation: String,
     pub request: Vec<u8>,
     pub response: Vec<u8>,
+    /// When the proxy received the call, and when it had answered it.
+    pub received: std::time::Instant,
+    pub answered: Option<std::time::Instant>,
+}
+
+/// How many calls had to wait for another's answer, in the longest such chain: the number of
+/// sequential rounds the client needed (independent of how fast the machine is).
+pub fn rounds(calls: &[Seen]) -> usize {
+    let mut depth = vec![0usize; calls.len()];
+    let mut order: Vec<usize> = (0..calls.len()).collect();
+    order.sort_by_key(|&i| calls[i].received);
+    for &i in &order {
+        let before = order
+            .iter()
+            .filter(|&&j| calls[j].answered.is_some_and(|a| a <= calls[i].received))
+            .map(|&j| depth[j])
+            .max()
+            .unwrap_or(0);
+        depth[i] = before + 1;
+    }
+    depth.into_iter().max().unwrap_or(0)
 }
 
 /// What to do to an operation's calls.
@@ -238,6 +259,8 @@ async fn serve(
                 operation: op.clone(),
                 request: body.clone(),
                 response: Vec::new(),
+                received: std::time::Instant::now(),
+                answered: None,
             });
             s.len() - 1
         };
@@ -287,6 +310,7 @@ async fn serve(
                 }
                 down.write_all(&rh).await?;
                 down.write_all(&rb).await?;
+                seen.lock().unwrap()[index].answered = Some(std::time::Instant::now());
             }
             None => return Ok(()),
         }
