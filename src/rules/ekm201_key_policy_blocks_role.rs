@@ -44,7 +44,9 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
     let mut why = kp::Why::default();
     let mut why_undecided = kp::Why::default();
     let mut evidence: Vec<Evidence> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    // Sets beside the lists keep a key policy of thousands of statements linear.
+    let mut how_seen = std::collections::HashSet::new();
 
     for c in &paths {
         let allows: Vec<&StatementResult<'_>> = c.layer(Layer::Resource, Effect::Allow).collect();
@@ -53,7 +55,7 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
                 allowed.push(c.action);
                 for r in allows.iter().filter(|r| r.applies.is_true()) {
                     let h = grant_words(r, &account, c);
-                    if !how.contains(&h) {
+                    if how_seen.insert(h.clone()) {
                         how.push(h);
                     }
                     kp::push_evidence(cx, &mut evidence, &mut seen, r.policy, r.statement);

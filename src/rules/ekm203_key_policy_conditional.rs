@@ -42,7 +42,9 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
     let mut open: Vec<String> = Vec::new();
     let mut open_actions: Vec<&'static str> = Vec::new();
     let mut ev_open: Vec<Evidence> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    // Sets beside the lists keep a key policy of thousands of statements linear.
+    let mut open_seen = std::collections::HashSet::new();
     for c in &paths {
         let allows: Vec<&StatementResult<'_>> = c.layer(Layer::Resource, Effect::Allow).collect();
         let unconditional: Vec<&&StatementResult<'_>> =
@@ -50,7 +52,10 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
         if !unconditional.is_empty() {
             open_actions.push(c.action);
             for r in unconditional {
-                kp::push_unique(&mut open, [kp::st_at(r.statement)]);
+                let at = kp::st_at(r.statement);
+                if open_seen.insert(at.clone()) {
+                    open.push(at);
+                }
                 kp::push_evidence(cx, &mut ev_open, &mut seen, r.policy, r.statement);
             }
             continue;

@@ -44,7 +44,7 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
     let mut why = kp::Why::default();
     let mut denied = false;
     let mut evidence: Vec<Evidence> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for c in &paths {
         let allows: Vec<&StatementResult<'_>> = c.layer(Layer::Boundary, Effect::Allow).collect();
         let denies: Vec<&StatementResult<'_>> = c

@@ -58,7 +58,7 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
     type Why = (String, Vec<&'static str>, String);
     let mut bad: Vec<(&Statement, Vec<Why>)> = Vec::new();
     let mut evidence: Vec<Evidence> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut unknown_only = true;
     for (d, variant) in [
         (d0, "without an ExternalId"),

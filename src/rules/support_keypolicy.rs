@@ -496,13 +496,12 @@ pub fn push_unique(v: &mut Vec<String>, more: impl IntoIterator<Item = String>) 
 pub fn push_evidence(
     cx: &Cx<'_>,
     out: &mut Vec<Evidence>,
-    seen: &mut Vec<String>,
+    seen: &mut std::collections::HashSet<String>,
     policy: &Policy,
     st: &Statement,
 ) {
-    let id = format!("{}#{}", policy.source, st.pointer);
-    if !seen.contains(&id) {
-        seen.push(id);
+    // A set, not a list: a key policy of thousands of statements must stay linear.
+    if seen.insert(format!("{}#{}", policy.source, st.pointer)) {
         out.push(cx.evidence(policy, st));
     }
 }
