@@ -366,12 +366,20 @@ pub fn run_all(inputs: &Inputs) -> Vec<Finding> {
         .iter()
         .map(|r| {
             let mut o = (r.check)(&cx);
+            let decided = matches!(o.status, Status::Pass | Status::Fail | Status::Unknown);
+            // EKM307 reads the key policy only when there is a boundary to check it against.
+            let boundary = matches!(inputs.boundary, Part::Present(Some(_)));
             if inputs.key_policy_assumed
                 && READ_KEY_POLICY.contains(&r.meta.id)
-                && matches!(o.status, Status::Pass | Status::Fail | Status::Unknown)
+                && (r.meta.id != "EKM307" || boundary)
+                && decided
             {
                 o.message
                     .push_str(" (assuming AWS's default key policy: no --key-policy was given)");
+            }
+            // lint with --permissions but no --boundary assumes the role has none.
+            if inputs.lint && r.meta.id == "EKM307" && !boundary && decided {
+                o.message.push_str(" (assumed: no --boundary was given)");
             }
             Finding {
                 rule: r.meta,

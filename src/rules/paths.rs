@@ -676,6 +676,21 @@ pub fn crypto_outcome(cx: &Cx<'_>, action: &str, path: &PathResult<'_>) -> Outco
             if why.is_empty() {
                 why.extend(d.eval.summary());
             }
+            // ARNs match case-sensitively: a Resource that differs from the key's ARN only in
+            // letter case (an upper-case key id) names no key at all.
+            if let Some(r) = d
+                .eval
+                .statements
+                .iter()
+                .filter(|r| r.statement.effect == Effect::Allow)
+                .filter_map(|r| r.statement.resource.as_ref())
+                .flat_map(|m| m.raw.iter())
+                .find(|raw| raw.as_str() != key && raw.eq_ignore_ascii_case(key))
+            {
+                why.push(format!(
+                    "Resource \"{r}\" differs from the key's ARN only in letter case, and ARNs match case-sensitively (key ids are lower-case)"
+                ));
+            }
             // Point at the statements that were closest: Allows for KMS that did not match.
             let near: Vec<Evidence> = d
                 .eval
