@@ -606,3 +606,337 @@ fn completions_and_man_page() {
         .success()
         .stdout(predicate::str::contains(".TH ekm-check"));
 }
+
+// Issue 10: each class of proof has a case that must fail and a near neighbour that must pass.
+
+/// The report's verdict line in the table (`verdict: …`), without what follows the verdict.
+fn table_verdict(out: &std::process::Output) -> String {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("verdict: "))
+        .unwrap_or_else(|| panic!("no verdict line:\n{text}"));
+    line["verdict: ".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The table's text with wrapped lines joined again (continuations are indented by two).
+fn unwrapped(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).replace("\n  ", " ")
+}
+
+#[test]
+fn fail_on_never_sets_the_exit_code_only_in_every_format() {
+    let run = |snapshot: &str, extra: &[&str]| {
+        ekm()
+            .args(["check", "--snapshot", snapshot])
+            .args(extra)
+            .args(["--timestamp", "2026-11-28T20:00:00Z"])
+            .output()
+            .unwrap()
+    };
+    for (snapshot, never, want, want_exit) in [
+        (ALIAS_FIXTURE, true, "not-ready", 0),
+        (ALIAS_FIXTURE, false, "not-ready", 1),
+        (BASELINE, true, "ready", 0),
+        (BASELINE, false, "ready", 0),
+    ] {
+        let fail_on: &[&str] = if never { &["--fail-on", "never"] } else { &[] };
+        let case = format!("{snapshot} {fail_on:?}");
+        let json = run(snapshot, &[fail_on, &["--format", "json"]].concat());
+        assert_eq!(json.status.code(), Some(want_exit), "json, {case}");
+        assert_eq!(results(&json)["verdict"], want, "json, {case}");
+        let table = run(snapshot, &[fail_on, &["--format", "table"]].concat());
+        assert_eq!(table.status.code(), Some(want_exit), "table, {case}");
+        assert_eq!(table_verdict(&table), want, "table, {case}");
+        let junit = run(snapshot, &[fail_on, &["--format", "junit"]].concat());
+        assert_eq!(junit.status.code(), Some(want_exit), "junit, {case}");
+        let xml = String::from_utf8(junit.stdout).unwrap();
+        assert!(
+            xml.contains(&format!("\nverdict: {want}]]></system-out></testsuite>")),
+            "junit, {case}: {xml}"
+        );
+        let sarif = run(snapshot, &[fail_on, &["--format", "sarif"]].concat());
+        assert_eq!(sarif.status.code(), Some(want_exit), "sarif, {case}");
+        let s = results(&sarif);
+        assert_eq!(
+            s["runs"][0]["invocations"][0]["properties"]["verdict"], want,
+            "sarif, {case}"
+        );
+    }
+}
+
+#[test]
+fn check_needs_every_snapshot_part_a_missing_one_is_unknown() {
+    let full: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(BASELINE).unwrap()).unwrap();
+    let dir = tempdir();
+    let trust = ["EKM401", "EKM403", "EKM404", "EKM405", "EKM407"];
+    let cases: [(&str, Vec<&str>); 5] = [
+        (
+            "role",
+            [&["EKM301", "EKM302", "EKM303"][..], &trust[..]].concat(),
+        ),
+        (
+            "key.policy",
+            vec!["EKM201", "EKM202", "EKM204", "EKM302", "EKM303"],
+        ),
+        ("role.trust_policy", trust.to_vec()),
+        ("role.inline_policies", vec!["EKM302", "EKM303", "EKM304"]),
+        ("role.attached_policies", vec!["EKM302", "EKM303", "EKM304"]),
+    ];
+    for (part, needs) in cases {
+        let mut snap = full.clone();
+        let (parent, last) = match part.rsplit_once('.') {
+            Some((p, l)) => (format!("/{}", p.replace('.', "/")), l),
+            None => (String::new(), part),
+        };
+        snap.pointer_mut(&parent)
+            .and_then(|o| o.as_object_mut())
+            .and_then(|o| o.remove(last))
+            .unwrap_or_else(|| panic!("{part} is in the baseline"));
+        let p = dir.join(format!("without-{part}.json"));
+        std::fs::write(&p, serde_json::to_string_pretty(&snap).unwrap()).unwrap();
+        let out = ekm()
+            .args([
+                "check",
+                "--snapshot",
+                p.to_str().unwrap(),
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        let v = results(&out);
+        assert_eq!(out.status.code(), Some(1), "without {part}");
+        assert_eq!(v["verdict"], "not-ready", "without {part}");
+        for rule in needs {
+            let r = result(&v, rule);
+            assert_eq!(r["status"], "unknown", "without {part}: {rule}: {r}");
+            let msg = r["message"].as_str().unwrap();
+            assert!(
+                msg.contains(part) && msg.contains("missing from the snapshot"),
+                "without {part}: {rule} does not name the part: {msg}"
+            );
+        }
+        // A check never skips for want of a part: only the live rules (no --live) are skipped.
+        for r in v["results"].as_array().unwrap() {
+            if r["status"] == "skipped" {
+                assert!(
+                    r["rule"].as_str().unwrap().starts_with("EKM5"),
+                    "without {part}: {r}"
+                );
+            }
+        }
+    }
+    let out = ekm()
+        .args(["check", "--snapshot", BASELINE, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(results(&out)["verdict"], "ready");
+}
+
+#[test]
+fn registration_values_say_where_they_came_from() {
+    let dir = tempdir();
+    let cfg = dir.join("ekm-check.toml");
+    let from_config = "arn:aws:kms:us-east-1:111122223333:alias/openai-ekm";
+    std::fs::write(
+        &cfg,
+        format!("[registration]\nkms_arn = \"{from_config}\"\n"),
+    )
+    .unwrap();
+    let json = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut c = ekm();
+        c.args(["check", "--snapshot", BASELINE, "--format", "json"])
+            .args(extra);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        results(&c.output().unwrap())
+    };
+    // An empty variable counts as unset: the config file's value is used, and named.
+    let v = json(&["--config", cfg.to_str().unwrap()], &[("EKM_KMS_ARN", "")]);
+    assert_eq!(v["registration"]["kms_arn"], from_config);
+    assert_eq!(
+        v["registration_sources"]["kms_arn"],
+        format!("config file {}", cfg.display())
+    );
+    assert_eq!(
+        v["registration_sources"]["role_arn"],
+        format!("snapshot {BASELINE}")
+    );
+    // A stale variable beats the snapshot's own registration, and the report says so.
+    let stale = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000";
+    let v = json(&[], &[("EKM_KMS_ARN", stale)]);
+    assert_eq!(v["registration"]["kms_arn"], stale);
+    assert_eq!(
+        v["registration_sources"]["kms_arn"],
+        "environment EKM_KMS_ARN"
+    );
+    assert_eq!(
+        result(&v, "EKM107")["status"],
+        "fail",
+        "the stale key id differs from the key in the snapshot"
+    );
+    let table = ekm()
+        .args(["check", "--snapshot", BASELINE])
+        .env("EKM_KMS_ARN", stale)
+        .output()
+        .unwrap();
+    let text = unwrapped(&table);
+    assert!(
+        text.lines().any(|l| l.starts_with("registration: ")
+            && l.contains("kms_arn from environment EKM_KMS_ARN")
+            && l.contains(&format!("role_arn from snapshot {BASELINE}"))),
+        "{text}"
+    );
+    // It beats the config file too; a flag beats it; an empty flag counts as unset.
+    let v = json(
+        &["--config", cfg.to_str().unwrap()],
+        &[("EKM_KMS_ARN", stale)],
+    );
+    assert_eq!(
+        v["registration_sources"]["kms_arn"],
+        "environment EKM_KMS_ARN"
+    );
+    let v = json(&["--kms-arn", KEY], &[("EKM_KMS_ARN", stale)]);
+    assert_eq!(v["registration"]["kms_arn"], KEY);
+    assert_eq!(v["registration_sources"]["kms_arn"], "flag --kms-arn");
+    assert_eq!(v["verdict"], "ready");
+    let v = json(&["--kms-arn", ""], &[("EKM_KMS_ARN", stale)]);
+    assert_eq!(v["registration"]["kms_arn"], stale);
+    assert_eq!(
+        v["registration_sources"]["kms_arn"],
+        "environment EKM_KMS_ARN"
+    );
+}
+
+#[test]
+fn endpoint_urls_that_are_not_urls_are_usage_errors() {
+    let check = || {
+        let mut c = ekm();
+        c.args([
+            "check",
+            "--kms-arn",
+            KEY,
+            "--role-arn",
+            "arn:aws:iam::111122223333:role/openai-ekm",
+            "--external-id",
+            "org-AbCdEf0123456789GhIjKlMn",
+        ])
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_KMS")
+        .env_remove("AWS_ENDPOINT_URL_IAM")
+        .env_remove("AWS_ENDPOINT_URL_STS")
+        // Never the machine's own credentials or instance metadata.
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env_remove("AWS_PROFILE");
+        c
+    };
+    let no_dump = |stderr: &str| {
+        for s in ["Debug", "SdkError", "DispatchFailure", "{"] {
+            assert!(!stderr.contains(s), "stderr has {s:?}: {stderr}");
+        }
+    };
+    let out = check()
+        .args(["--endpoint-url", "not a url"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--endpoint-url") && stderr.contains("\"not a url\""),
+        "{stderr}"
+    );
+    no_dump(&stderr);
+    assert!(out.stdout.is_empty());
+    let out = check().env("AWS_ENDPOINT_URL", "ftp://x").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("AWS_ENDPOINT_URL") && stderr.contains("ftp://x"),
+        "{stderr}"
+    );
+    no_dump(&stderr);
+    // Near neighbour: a valid endpoint passes the argument checks and is tried (nothing listens
+    // on port 1, so the run ends with no AWS access, not with a usage message about the URL).
+    let out = check()
+        .args(["--endpoint-url", "http://127.0.0.1:1"])
+        .args(["--max-attempts", "1", "--connect-timeout", "0.2"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("not an endpoint URL"), "{stderr}");
+    assert!(stderr.contains("no AWS access"), "{stderr}");
+}
+
+#[test]
+fn lint_without_the_path_documents_is_incomplete_and_a_failing_lint_is_not_ready() {
+    let out = ekm()
+        .args([
+            "lint",
+            "--trust-policy",
+            "fixtures/ok-ekm401-lint-trust-only/trust-policy.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(table_verdict(&out), "incomplete");
+    let text = unwrapped(&out);
+    let not_checked: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("not checked: "))
+        .collect();
+    for rule in ["EKM101", "EKM201", "EKM302"] {
+        assert!(
+            not_checked.iter().any(|l| l.contains(rule)),
+            "no `not checked:` line names {rule}:\n{text}"
+        );
+    }
+    let json = ekm()
+        .args([
+            "lint",
+            "--trust-policy",
+            "fixtures/ok-ekm401-lint-trust-only/trust-policy.json",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let v = results(&json);
+    assert_eq!(v["verdict"], "incomplete");
+    let ids: Vec<&str> = v["not_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["rule"].as_str().unwrap())
+        .collect();
+    for rule in ["EKM101", "EKM201", "EKM302", "EKM303"] {
+        assert!(ids.contains(&rule), "{ids:?}");
+    }
+    // Near neighbour: the same kind of lint with a document that fails is not ready.
+    let dir = "fixtures/fail-ekm303-lint-decrypt-typo";
+    let out = ekm()
+        .args([
+            "lint",
+            "--trust-policy",
+            &format!("{dir}/trust-policy.json"),
+        ])
+        .args(["--permissions", &format!("{dir}/permissions-policy.json")])
+        .args(["--kms-arn", KEY])
+        .args(["--role-arn", "arn:aws:iam::111122223333:role/openai-ekm"])
+        .args(["--external-id", "org-AbCdEf0123456789GhIjKlMn"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(table_verdict(&out), "not-ready");
+}
