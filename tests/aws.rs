@@ -384,3 +384,42 @@ fn rounds_count_calls_that_waited_for_an_answer() {
     assert_eq!(rounds(&[call(0, 100), call(101, 200), call(201, 300)]), 3);
     assert_eq!(rounds(&[]), 0);
 }
+
+/// Issue 10: a `kms_arn` without a region (a bare key id, an alias name, garbage) is EKM001's
+/// failure, not "no AWS access: missing signing region": the role is still read (IAM and STS
+/// through us-east-1), and the report runs. Near neighbour: the key's ARN is ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kms_arn_without_a_region_is_ekm001_and_the_report_still_runs() {
+    let Some(m) = moto() else { return };
+    let s = setup(&m, aws_sdk_kms::types::KeySpec::SymmetricDefault, false).await;
+    let key_id = s.key.rsplit('/').next().unwrap().to_string();
+    for bad in [key_id.as_str(), "alias/openai-ekm", "not a key at all"] {
+        let (code, v) = check(&m, bad, &s.role, &[]);
+        assert_eq!(code, 1, "{bad}: {v:#}");
+        assert_eq!(
+            status(&v, "EKM001"),
+            "fail",
+            "{bad}: {}",
+            message(&v, "EKM001")
+        );
+        assert_eq!(
+            status(&v, "EKM101"),
+            "unknown",
+            "{bad}: {}",
+            message(&v, "EKM101")
+        );
+        assert!(
+            message(&v, "EKM101").contains("see EKM001"),
+            "{}",
+            message(&v, "EKM101")
+        );
+        // The role was read all the same.
+        for r in ["EKM301", "EKM401", "EKM403"] {
+            assert_eq!(status(&v, r), "pass", "{bad}: {r}: {}", message(&v, r));
+        }
+        assert_eq!(v["registration"]["kms_arn"], bad);
+        assert_eq!(v["verdict"], "not-ready");
+    }
+    let (code, v) = check(&m, &s.key, &s.role, &[]);
+    assert_eq!(code, 0, "{v:#}");
+}
