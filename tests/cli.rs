@@ -792,7 +792,7 @@ fn registration_values_say_where_they_came_from() {
     assert!(
         text.lines().any(|l| l.starts_with("registration: ")
             && l.contains("kms_arn from environment EKM_KMS_ARN")
-            && l.contains(&format!("role_arn from snapshot {BASELINE}"))),
+            && l.contains(&format!("role_arn, external_id from snapshot {BASELINE}"))),
         "{text}"
     );
     // It beats the config file too; a flag beats it; an empty flag counts as unset.

@@ -160,10 +160,17 @@ impl Report {
     pub fn context_lines(&self) -> Vec<String> {
         let mut out = Vec::new();
         if !self.origins.is_empty() {
-            let parts: Vec<String> = self
-                .origins
+            // Grouped by source: "kms_arn, role_arn from snapshot s.json; external_id from …".
+            let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+            for (k, v) in self.origins.iter() {
+                match groups.iter_mut().find(|(src, _)| *src == v) {
+                    Some((_, ks)) => ks.push(k),
+                    None => groups.push((v, vec![k])),
+                }
+            }
+            let parts: Vec<String> = groups
                 .iter()
-                .map(|(k, v)| format!("{k} from {v}"))
+                .map(|(v, ks)| format!("{} from {v}", ks.join(", ")))
                 .collect();
             out.push(format!("registration: {}", parts.join("; ")));
         }
