@@ -232,6 +232,65 @@ pub struct Live {
     pub wrong_external_id: Option<Result<(), LiveError>>,
 }
 
+/// A policy attached at one level of the organization.
+#[derive(Debug, Clone)]
+pub struct OrgPolicy {
+    pub id: String,
+    pub name: String,
+    pub doc: Doc,
+}
+
+/// One level of an account's path: the root, an OU or the account, with what is attached there.
+#[derive(Debug, Clone)]
+pub struct OrgLevel {
+    /// `r-…`, `ou-…-…` or the account id.
+    pub target: String,
+    pub scps: Vec<OrgPolicy>,
+    pub rcps: Vec<OrgPolicy>,
+}
+
+impl OrgLevel {
+    /// "the root r-ab12", "OU ou-ab12-11111111", "account 111122223333".
+    pub fn describe(&self) -> String {
+        if self.target.starts_with("r-") {
+            format!("the root {}", self.target)
+        } else if self.target.starts_with("ou-") {
+            format!("OU {}", self.target)
+        } else {
+            format!("account {}", self.target)
+        }
+    }
+}
+
+/// The snapshot part `organization`.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    pub in_organization: bool,
+    pub id: Option<String>,
+    pub management_account_id: Option<String>,
+    /// The policy types enabled on the root (`SERVICE_CONTROL_POLICY`, `RESOURCE_CONTROL_POLICY`).
+    pub policy_types: Vec<String>,
+    /// Account id -> its path from the root down to the account. `Error`: the policies could not
+    /// be read (`errors["organization.policies"]`); `Absent`: not collected.
+    pub accounts: Part<Vec<(String, Vec<OrgLevel>)>>,
+}
+
+pub const SCP_TYPE: &str = "SERVICE_CONTROL_POLICY";
+pub const RCP_TYPE: &str = "RESOURCE_CONTROL_POLICY";
+
+impl Organization {
+    pub fn enabled(&self, policy_type: &str) -> bool {
+        self.policy_types.iter().any(|t| t == policy_type)
+    }
+    pub fn path(&self, account: &str) -> Option<&[OrgLevel]> {
+        self.accounts
+            .get()?
+            .iter()
+            .find(|(a, _)| a == account)
+            .map(|(_, p)| p.as_slice())
+    }
+}
+
 /// Everything the rules read.
 #[derive(Debug, Clone)]
 pub struct Inputs {
@@ -248,6 +307,13 @@ pub struct Inputs {
     /// `Present(None)`: the role has no boundary.
     pub boundary: Part<Option<Doc>>,
     pub live: Option<Live>,
+    /// The organization's guardrails; `Absent`: not collected (old snapshots, lint without
+    /// `--scp`/`--rcp`), `Error`: even membership could not be read.
+    pub organization: Part<Organization>,
+    /// The role's tags (GetRole's `Tags`), key -> value.
+    pub role_tags: Part<Vec<(String, String)>>,
+    /// The key's tags (ListResourceTags), key -> value.
+    pub key_tags: Part<Vec<(String, String)>>,
     /// True for `lint`: documents are files not yet in AWS.
     pub lint: bool,
     /// The key policy was not given: it is AWS's default key policy, assumed (`lint`).
@@ -305,6 +371,9 @@ impl Inputs {
             attached_policies: a(reason),
             boundary: a(reason),
             live: None,
+            organization: a(reason),
+            role_tags: a(reason),
+            key_tags: a(reason),
             lint: false,
             key_policy_assumed: false,
         }
@@ -327,6 +396,18 @@ impl Inputs {
         }
         if let Some(Some(d)) = self.boundary.get() {
             out.push(d);
+        }
+        if let Some(ps) = self.organization.get().and_then(|o| o.accounts.get()) {
+            for (_, path) in ps {
+                for l in path {
+                    for p in l.scps.iter().chain(&l.rcps) {
+                        // The same policy attached above two accounts is one document.
+                        if !out.iter().any(|d| d.source == p.doc.source) {
+                            out.push(&p.doc);
+                        }
+                    }
+                }
+            }
         }
         out
     }

@@ -108,7 +108,7 @@ fn check_json_report_follows_the_contract() {
     assert_eq!(v["format"], "ekm-check.report/v1");
     assert_eq!(v["tool"]["name"], "ekm-check");
     let results = v["results"].as_array().unwrap();
-    assert_eq!(results.len(), 34, "every rule appears exactly once");
+    assert_eq!(results.len(), 38, "every rule appears exactly once");
     let ids: Vec<&str> = results
         .iter()
         .map(|r| r["rule"].as_str().unwrap())
@@ -126,7 +126,7 @@ fn check_json_report_follows_the_contract() {
         .iter()
         .map(|k| s[k].as_u64().unwrap())
         .sum();
-    assert_eq!(total, 34);
+    assert_eq!(total, 38);
     assert_eq!(
         v["registration"]["external_id"],
         "org-AbCdEf0123456789GhIjKlMn"
@@ -289,10 +289,10 @@ fn eval_batch_streams_in_order_and_reports_bad_lines() {
 fn rules_and_explain() {
     let out = ekm().arg("rules").output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.matches("EKM").count(), 34, "{text}");
+    assert_eq!(text.matches("EKM").count(), 38, "{text}");
     let out = ekm().args(["rules", "--json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 34);
+    assert_eq!(v.as_array().unwrap().len(), 38);
     ekm()
         .args(["explain", "EKM102"])
         .assert()
@@ -566,7 +566,7 @@ fn several_formats_from_one_check() {
             .as_array()
             .unwrap()
             .len(),
-        34
+        38
     );
     assert!(
         std::fs::read_to_string(&x)
