@@ -49,6 +49,22 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
                     o.path(a).is_none() && o.management_account_id.as_deref() != Some(a.as_str())
                 })
                 .collect();
+            if !missing.is_empty() && cx.inputs.lint {
+                return Outcome::skipped(format!(
+                    "the --scp/--rcp levels describe the role's account; those above account {} were not given",
+                    missing
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ));
+            }
+            if cx.inputs.lint {
+                return Outcome::pass(format!(
+                    "the SCPs and RCPs above account {} were given with --scp/--rcp",
+                    want.join(" and ")
+                ));
+            }
             if !missing.is_empty() {
                 return Outcome::fail(format!(
                     "the policies above account {} of organization {id} were not read, so the verdict cannot be trusted; {READERS}",

@@ -172,6 +172,13 @@ pub fn check(cx: &Cx<'_>, which: Check) -> Outcome {
         Check::RcpCrypto => format!("account {account} (the key's and the role's)"),
         _ => format!("account {account} (the role's)"),
     };
+    if !org.enabled(which.policy_type()) && cx.inputs.lint {
+        return Outcome::skipped(format!(
+            "no --{} was given: the {} were not checked",
+            which.short().to_ascii_lowercase(),
+            which.plural()
+        ));
+    }
     if !org.enabled(which.policy_type()) {
         return Outcome::pass(format!(
             "{} are not enabled in organization {oid} ({} is not among its policy types): none applies",
@@ -198,6 +205,12 @@ pub fn check(cx: &Cx<'_>, which: Check) -> Outcome {
     let path = match &org.accounts {
         Part::Present(_) => match org.path(&account) {
             Some(p) => p,
+            None if cx.inputs.lint => {
+                return Outcome::skipped(format!(
+                    "the --scp/--rcp levels describe the role's account, and {whose} is another: its {} were not given",
+                    which.plural()
+                ));
+            }
             None => {
                 return Outcome::unknown(format!(
                     "the organization's policies for {whose} were not read (no path for it in organization.accounts); {READERS}"
