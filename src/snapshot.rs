@@ -593,6 +593,77 @@ mod tests {
         assert_eq!(url_decode("%zz"), "%zz");
     }
 
+    fn load(text: &str) -> Result<Inputs> {
+        to_inputs(&json::parse(text).unwrap(), "s.json")
+    }
+
+    #[test]
+    fn organization_part_states() {
+        // Old snapshots (no part): not collected, never an error.
+        let i = load(r#"{"format": "ekm-check.snapshot/v1"}"#).unwrap();
+        assert!(matches!(i.organization, Part::Absent(_)));
+        assert!(matches!(i.role_tags, Part::Absent(_)));
+        assert!(matches!(i.key_tags, Part::Absent(_)));
+        let i = load(
+            r#"{"format": "ekm-check.snapshot/v1", "organization": {"in_organization": false}}"#,
+        )
+        .unwrap();
+        let o = i.organization.get().unwrap();
+        assert!(!o.in_organization);
+        let i = load(
+            r#"{"format": "ekm-check.snapshot/v1",
+            "organization": {"in_organization": true, "id": "o-a1", "policy_types": ["SERVICE_CONTROL_POLICY"]},
+            "errors": {"organization.policies": "AccessDeniedException: ListParents"}}"#,
+        )
+        .unwrap();
+        let o = i.organization.get().unwrap();
+        assert!(matches!(o.accounts, Part::Error(ref e) if e.contains("ListParents")));
+        assert!(o.enabled(crate::inputs::SCP_TYPE) && !o.enabled(crate::inputs::RCP_TYPE));
+        let i = load(
+            r#"{"format": "ekm-check.snapshot/v1",
+            "errors": {"organization": "AccessDeniedException: DescribeOrganization"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(i.organization, Part::Error(_)));
+        let i = load(
+            r#"{"format": "ekm-check.snapshot/v1",
+            "role": {"Arn": "arn:aws:iam::111122223333:role/r", "Tags": [{"Key": "team", "Value": "a"}]},
+            "key": {"tags": [{"TagKey": "dp:exclude:network", "TagValue": "true"}]},
+            "organization": {"in_organization": true, "id": "o-a1", "management_account_id": "999988887777",
+              "policy_types": ["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"],
+              "accounts": {"111122223333": {"path": [
+                {"target": "r-ab12", "scps": [{"id": "p-1", "name": "Full", "document": {"Version": "2012-10-17",
+                  "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}], "rcps": []},
+                {"target": "111122223333"}]}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            i.role_tags.get().unwrap(),
+            &vec![("team".into(), "a".into())]
+        );
+        assert_eq!(i.key_tags.get().unwrap()[0].0, "dp:exclude:network");
+        let o = i.organization.get().unwrap();
+        let path = o.path("111122223333").unwrap();
+        assert_eq!(path.len(), 2);
+        assert_eq!(
+            path[0].scps[0].doc.source,
+            "SCP Full (p-1) at the root r-ab12"
+        );
+        assert!(path[0].scps[0].doc.policy().is_some());
+        assert_eq!(path[1].describe(), "account 111122223333");
+        // Broken shapes are input errors, never "not collected".
+        for bad in [
+            r#""organization": []"#,
+            r#""organization": {"id": "o-a1"}"#,
+            r#""organization": {"in_organization": true, "accounts": {"1": {}}}"#,
+            r#""organization": {"in_organization": true, "accounts": {"1": {"path": [{"scps": []}]}}}"#,
+            r#""role": {"Tags": {"team": "a"}}"#,
+        ] {
+            let text = format!(r#"{{"format": "ekm-check.snapshot/v1", {bad}}}"#);
+            assert!(load(&text).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn absent_and_error_parts() {
         let text = r#"{"format": "ekm-check.snapshot/v1",

@@ -940,3 +940,74 @@ fn lint_without_the_path_documents_is_incomplete_and_a_failing_lint_is_not_ready
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(table_verdict(&out), "not-ready");
 }
+
+#[test]
+fn eval_rcp_levels_root_first_with_a_near_neighbour() {
+    let dir = tempdir();
+    let w = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let trust = w(
+        "trust.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::790389265272:role/EnterpriseKeyManagement"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"org-abc"}}}]}"#,
+    );
+    let full = w(
+        "rcp-full.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+    );
+    let perimeter = |exempt: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"EnforceOrgIdentities","Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Resource":"*","Condition":{{"StringNotEqualsIfExists":{{"aws:PrincipalOrgID":"o-a1b2c3d4e5"{exempt}}}}}}}]}}"#
+        )
+    };
+    let deny = w("perimeter.json", &perimeter(""));
+    let exempt = w(
+        "perimeter-exempt.json",
+        &perimeter(r#","aws:PrincipalAccount":["790389265272"]"#),
+    );
+    let run = |levels: &[String]| {
+        let mut c = ekm();
+        c.args([
+            "eval",
+            "--principal",
+            "arn:aws:iam::790389265272:role/EnterpriseKeyManagement",
+            "--action",
+            "sts:AssumeRole",
+            "--resource",
+            "arn:aws:iam::111122223333:role/openai-ekm",
+            "--resource-policy",
+            &trust,
+            "--assume-caller-allowed",
+            "--context",
+            "sts:ExternalId=org-abc",
+        ]);
+        for l in levels {
+            c.args(["--rcp", l]);
+        }
+        c.output().unwrap()
+    };
+    let out = run(&[full.clone(), format!("{full},{deny}")]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("explicit_deny"), "{text}");
+    assert!(
+        text.contains("resource control policy")
+            && text.contains("at level 1")
+            && text.contains("EnforceOrgIdentities"),
+        "{text}"
+    );
+    // Near neighbour: OpenAI's account exempted in the same block is allowed.
+    let out = run(&[full.clone(), format!("{full},{exempt}")]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // A level with no Allow denies implicitly.
+    let out = run(&[full.clone(), exempt.clone()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("implicit_deny"), "{text}");
+}
