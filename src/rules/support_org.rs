@@ -671,7 +671,19 @@ fn outcome(
                 level_name(path, r),
                 statement_name(r),
                 who(which),
-                d.action,
+                {
+                    // The same statement usually denies both KMS calls: name every one it denies.
+                    let same: Vec<&str> = decided
+                        .iter()
+                        .filter(|o| {
+                            o.ev.statements.iter().any(|x| {
+                                std::ptr::eq(x.statement, r.statement) && x.applies == Tri::True
+                            })
+                        })
+                        .map(|o| o.action)
+                        .collect();
+                    same.join(" and ")
+                },
                 d.request.resource,
                 conditions(r, &d.request)
             );
