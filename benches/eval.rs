@@ -65,6 +65,8 @@ fn bench(c: &mut Criterion) {
         resource: Some(&kp),
         boundaries: vec![],
         scps: vec![],
+        rcps: Vec::new(),
+        org: Default::default(),
         caller: CallerSide::Policies,
     };
     assert_eq!(evaluate(&req, &set).decision_str(), "allowed");

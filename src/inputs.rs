@@ -232,6 +232,165 @@ pub struct Live {
     pub wrong_external_id: Option<Result<(), LiveError>>,
 }
 
+/// A policy attached at one level of the organization.
+#[derive(Debug, Clone)]
+pub struct OrgPolicy {
+    pub id: String,
+    pub name: String,
+    pub doc: Doc,
+}
+
+/// One level of an account's path: the root, an OU or the account, with what is attached there.
+#[derive(Debug, Clone)]
+pub struct OrgLevel {
+    /// `r-…`, `ou-…-…` or the account id.
+    pub target: String,
+    pub scps: Vec<OrgPolicy>,
+    pub rcps: Vec<OrgPolicy>,
+}
+
+impl OrgLevel {
+    /// "the root r-ab12", "OU ou-ab12-11111111", "account 111122223333"; a lint level keeps
+    /// its own name ("the root (--scp 1)").
+    pub fn describe(&self) -> String {
+        if self.target.starts_with("r-") {
+            format!("the root {}", self.target)
+        } else if self.target.starts_with("ou-") {
+            format!("OU {}", self.target)
+        } else if self.target.len() == 12 && self.target.bytes().all(|b| b.is_ascii_digit()) {
+            format!("account {}", self.target)
+        } else {
+            self.target.clone()
+        }
+    }
+}
+
+/// The snapshot part `organization`.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    pub in_organization: bool,
+    pub id: Option<String>,
+    pub management_account_id: Option<String>,
+    /// The policy types enabled on the root (`SERVICE_CONTROL_POLICY`, `RESOURCE_CONTROL_POLICY`).
+    pub policy_types: Vec<String>,
+    /// Account id -> its path from the root down to the account. `Error`: the policies could not
+    /// be read (`errors["organization.policies"]`); `Absent`: not collected.
+    pub accounts: Part<Vec<(String, Vec<OrgLevel>)>>,
+}
+
+/// AWS's `FullAWSAccess` SCP and `RCPFullAWSAccess` RCP, for lint levels given for one type only.
+pub fn full_access(kind: PolicyKind) -> Doc {
+    let (text, name) = if kind == PolicyKind::Rcp {
+        (
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}"#,
+            "RCPFullAWSAccess (assumed)",
+        )
+    } else {
+        (
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#,
+            "FullAWSAccess (assumed)",
+        )
+    };
+    let mut d = Doc::from_text(text, kind, name);
+    d.file = None;
+    d
+}
+
+impl Organization {
+    /// The organization part `lint` builds from `--scp`/`--rcp` files: one level per flag, root
+    /// first, for `accounts` (the role's account, and the key's when it is the same). A type
+    /// without flags is not listed in `policy_types`. The shorter list of levels is padded
+    /// with AWS's full-access policy (returned in `assumed`).
+    pub fn from_lint(
+        id: Option<String>,
+        accounts: &[String],
+        scps: Vec<Vec<Doc>>,
+        rcps: Vec<Vec<Doc>>,
+        assumed: &mut Vec<String>,
+    ) -> Organization {
+        let n = scps.len().max(rcps.len());
+        let mut types = Vec::new();
+        if !scps.is_empty() {
+            types.push(SCP_TYPE.to_string());
+        }
+        if !rcps.is_empty() {
+            types.push(RCP_TYPE.to_string());
+        }
+        if !scps.is_empty() && scps.len() < n {
+            assumed.push(format!(
+                "the levels below the {} given with --scp have FullAWSAccess only (AWS attaches it by default)",
+                scps.len()
+            ));
+        }
+        if !rcps.is_empty() {
+            assumed.push(
+                "RCPFullAWSAccess is attached at every level (AWS attaches it everywhere and it cannot be detached)".into(),
+            );
+        }
+        let level_docs =
+            |docs: &[Vec<Doc>], i: usize, kind: PolicyKind, short: &str| match docs.get(i) {
+                Some(l) => l
+                    .iter()
+                    .map(|d| OrgPolicy {
+                        id: String::new(),
+                        name: d.source.clone(),
+                        doc: d.clone(),
+                    })
+                    .collect(),
+                None if !docs.is_empty() => vec![OrgPolicy {
+                    id: String::new(),
+                    name: short.to_string(),
+                    doc: full_access(kind),
+                }],
+                None => Vec::new(),
+            };
+        let path: Vec<OrgLevel> = (0..n)
+            .map(|i| {
+                let mut rcp_level = level_docs(&rcps, i, PolicyKind::Rcp, "RCPFullAWSAccess");
+                if !rcps.is_empty() && i < rcps.len() {
+                    rcp_level.push(OrgPolicy {
+                        id: String::new(),
+                        name: "RCPFullAWSAccess".into(),
+                        doc: full_access(PolicyKind::Rcp),
+                    });
+                }
+                OrgLevel {
+                    target: if i == 0 {
+                        "the root (level 1 of --scp/--rcp)".to_string()
+                    } else {
+                        format!("level {} of --scp/--rcp", i + 1)
+                    },
+                    scps: level_docs(&scps, i, PolicyKind::Scp, "FullAWSAccess"),
+                    rcps: rcp_level,
+                }
+            })
+            .collect();
+        Organization {
+            in_organization: true,
+            id,
+            management_account_id: None,
+            policy_types: types,
+            accounts: Part::Present(accounts.iter().map(|a| (a.clone(), path.clone())).collect()),
+        }
+    }
+}
+
+pub const SCP_TYPE: &str = "SERVICE_CONTROL_POLICY";
+pub const RCP_TYPE: &str = "RESOURCE_CONTROL_POLICY";
+
+impl Organization {
+    pub fn enabled(&self, policy_type: &str) -> bool {
+        self.policy_types.iter().any(|t| t == policy_type)
+    }
+    pub fn path(&self, account: &str) -> Option<&[OrgLevel]> {
+        self.accounts
+            .get()?
+            .iter()
+            .find(|(a, _)| a == account)
+            .map(|(_, p)| p.as_slice())
+    }
+}
+
 /// Everything the rules read.
 #[derive(Debug, Clone)]
 pub struct Inputs {
@@ -248,6 +407,13 @@ pub struct Inputs {
     /// `Present(None)`: the role has no boundary.
     pub boundary: Part<Option<Doc>>,
     pub live: Option<Live>,
+    /// The organization's guardrails; `Absent`: not collected (old snapshots, lint without
+    /// `--scp`/`--rcp`), `Error`: even membership could not be read.
+    pub organization: Part<Organization>,
+    /// The role's tags (GetRole's `Tags`), key -> value.
+    pub role_tags: Part<Vec<(String, String)>>,
+    /// The key's tags (ListResourceTags), key -> value.
+    pub key_tags: Part<Vec<(String, String)>>,
     /// True for `lint`: documents are files not yet in AWS.
     pub lint: bool,
     /// The key policy was not given: it is AWS's default key policy, assumed (`lint`).
@@ -305,6 +471,9 @@ impl Inputs {
             attached_policies: a(reason),
             boundary: a(reason),
             live: None,
+            organization: a(reason),
+            role_tags: a(reason),
+            key_tags: a(reason),
             lint: false,
             key_policy_assumed: false,
         }
@@ -327,6 +496,18 @@ impl Inputs {
         }
         if let Some(Some(d)) = self.boundary.get() {
             out.push(d);
+        }
+        if let Some(ps) = self.organization.get().and_then(|o| o.accounts.get()) {
+            for (_, path) in ps {
+                for l in path {
+                    for p in l.scps.iter().chain(&l.rcps) {
+                        // The same policy attached above two accounts is one document.
+                        if !out.iter().any(|d| d.source == p.doc.source) {
+                            out.push(&p.doc);
+                        }
+                    }
+                }
+            }
         }
         out
     }

@@ -7,7 +7,9 @@
 use serde_json::Value as J;
 
 use crate::error::{Error, Result};
-use crate::inputs::{Doc, Inputs, KeyMeta, Part, Registration, RoleInfo};
+use crate::inputs::{
+    Doc, Inputs, KeyMeta, OrgLevel, OrgPolicy, Organization, Part, Registration, RoleInfo,
+};
 use crate::json::{Node, Value};
 use crate::policy::PolicyKind;
 
@@ -254,7 +256,216 @@ fn read(root: &Node, name: &str, located: Option<&str>) -> Result<Inputs> {
             }
         }
     };
+    inputs.role_tags = tags(
+        role.and_then(|r| r.get("Tags")),
+        "role.Tags",
+        "Key",
+        "Value",
+        &error_for,
+        &bad,
+    )?;
+    inputs.key_tags = tags(
+        key.and_then(|k| k.get("tags")),
+        "key.tags",
+        "TagKey",
+        "TagValue",
+        &error_for,
+        &bad,
+    )?;
+    inputs.organization = organization(root.get("organization"), &error_for, f, &bad)?;
     Ok(inputs)
+}
+
+/// `role.Tags` / `key.tags`: absent means not collected (conditions on them stay unknown).
+fn tags(
+    n: Option<&Node>,
+    part: &str,
+    k: &str,
+    v: &str,
+    error_for: &dyn Fn(&str) -> Option<String>,
+    bad: &dyn Fn(String) -> Error,
+) -> Result<Part<Vec<(String, String)>>> {
+    if let Some(e) = error_for(part) {
+        return Ok(Part::Error(e));
+    }
+    let Some(n) = n.filter(|n| !matches!(n.value, Value::Null)) else {
+        return Ok(Part::Absent(format!("{part} was not collected")));
+    };
+    let Value::Array(items) = &n.value else {
+        return Err(bad(format!(
+            "{part} must be a list of {{\"{k}\": …, \"{v}\": …}}"
+        )));
+    };
+    let mut out = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        match (
+            it.get(k).and_then(Node::as_str),
+            it.get(v).and_then(Node::as_str),
+        ) {
+            (Some(a), Some(b)) => out.push((a.to_string(), b.to_string())),
+            _ => {
+                return Err(bad(format!(
+                    "{part}[{i}] needs \"{k}\" and \"{v}\" strings (line {})",
+                    it.pos.line
+                )));
+            }
+        }
+    }
+    Ok(Part::Present(out))
+}
+
+/// The `organization` part (see docs/snapshot.md).
+fn organization(
+    n: Option<&Node>,
+    error_for: &dyn Fn(&str) -> Option<String>,
+    file: Option<&str>,
+    bad: &dyn Fn(String) -> Error,
+) -> Result<Part<Organization>> {
+    // `errors["organization"]`: even membership is not known (`organization.policies` alone
+    // leaves membership readable).
+    if let Some(e) = error_for("organization") {
+        return Ok(Part::Error(e));
+    }
+    let Some(n) = n.filter(|n| !matches!(n.value, Value::Null)) else {
+        return Ok(Part::Absent(
+            "the organization part was not collected".into(),
+        ));
+    };
+    if n.members().is_none() {
+        return Err(bad(format!(
+            "organization must be an object, not {} (line {})",
+            n.type_name(),
+            n.pos.line
+        )));
+    }
+    let Some(in_org) = n.get("in_organization").and_then(|b| match b.value {
+        Value::Bool(b) => Some(b),
+        _ => None,
+    }) else {
+        return Err(bad(format!(
+            "organization needs \"in_organization\": true or false (line {})",
+            n.pos.line
+        )));
+    };
+    let s = |k: &str| n.get(k).and_then(Node::as_str).map(str::to_string);
+    let policy_types = match n.get("policy_types").map(|t| &t.value) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| bad("organization.policy_types must be a list of strings".into()))?,
+        Some(_) => {
+            return Err(bad(
+                "organization.policy_types must be a list of strings".into()
+            ));
+        }
+    };
+    let accounts = if !in_org {
+        Part::Present(Vec::new())
+    } else if let Some(e) = error_for("organization.policies") {
+        Part::Error(e)
+    } else {
+        match n
+            .get("accounts")
+            .filter(|a| !matches!(a.value, Value::Null))
+        {
+            None => Part::Absent("the organization's policies were not collected".into()),
+            Some(a) => {
+                let Some(members) = a.members() else {
+                    return Err(bad(
+                        "organization.accounts must be an object of account id: {\"path\": […]}"
+                            .into(),
+                    ));
+                };
+                let mut out = Vec::new();
+                for m in members {
+                    let acct = &m.key;
+                    let Some(Value::Array(levels)) = m.value.get("path").map(|p| &p.value) else {
+                        return Err(bad(format!(
+                            "organization.accounts.{acct} needs a \"path\" list, root first (line {})",
+                            m.value.pos.line
+                        )));
+                    };
+                    let mut path = Vec::new();
+                    for (li, l) in levels.iter().enumerate() {
+                        let Some(target) = l.get("target").and_then(Node::as_str) else {
+                            return Err(bad(format!(
+                                "organization.accounts.{acct}.path[{li}] needs a \"target\" (line {})",
+                                l.pos.line
+                            )));
+                        };
+                        let mut level = OrgLevel {
+                            target: target.to_string(),
+                            scps: Vec::new(),
+                            rcps: Vec::new(),
+                        };
+                        for (field, kind, short) in [
+                            ("scps", PolicyKind::Scp, "SCP"),
+                            ("rcps", PolicyKind::Rcp, "RCP"),
+                        ] {
+                            let list = match l.get(field).map(|x| &x.value) {
+                                None | Some(Value::Null) => continue,
+                                Some(Value::Array(items)) => items,
+                                Some(_) => {
+                                    return Err(bad(format!(
+                                        "organization.accounts.{acct}.path[{li}].{field} must be a list"
+                                    )));
+                                }
+                            };
+                            for (pi, p) in list.iter().enumerate() {
+                                let id =
+                                    p.get("id").and_then(Node::as_str).unwrap_or("").to_string();
+                                let name = p
+                                    .get("name")
+                                    .and_then(Node::as_str)
+                                    .unwrap_or("")
+                                    .to_string();
+                                let Some(d) = p.get("document") else {
+                                    return Err(bad(format!(
+                                        "organization.accounts.{acct}.path[{li}].{field}[{pi}] has no \"document\" (line {})",
+                                        p.pos.line
+                                    )));
+                                };
+                                let label = format!(
+                                    "{short} {} ({}) at {}",
+                                    if name.is_empty() { "unnamed" } else { &name },
+                                    if id.is_empty() { "no id" } else { &id },
+                                    level.describe()
+                                );
+                                let mut dd = doc(
+                                    d,
+                                    kind,
+                                    &label,
+                                    file,
+                                    &format!(
+                                        "/organization/accounts/{acct}/path/{li}/{field}/{pi}/document"
+                                    ),
+                                );
+                                dd.name = Some(name.clone());
+                                let op = OrgPolicy { id, name, doc: dd };
+                                if kind == PolicyKind::Scp {
+                                    level.scps.push(op);
+                                } else {
+                                    level.rcps.push(op);
+                                }
+                            }
+                        }
+                        path.push(level);
+                    }
+                    out.push((acct.clone(), path));
+                }
+                Part::Present(out)
+            }
+        }
+    };
+    Ok(Part::Present(Organization {
+        in_organization: in_org,
+        id: s("id"),
+        management_account_id: s("management_account_id"),
+        policy_types,
+        accounts,
+    }))
 }
 
 /// The parts a snapshot's `errors` may name (an item of a list as `part/name` or `part[i]`).
@@ -380,6 +591,77 @@ mod tests {
         assert_eq!(url_decode("%7B%22a%22%3A1%7D"), "{\"a\":1}");
         assert_eq!(url_decode("100%"), "100%");
         assert_eq!(url_decode("%zz"), "%zz");
+    }
+
+    fn load(text: &str) -> Result<Inputs> {
+        to_inputs(&json::parse(text).unwrap(), "s.json")
+    }
+
+    #[test]
+    fn organization_part_states() {
+        // Old snapshots (no part): not collected, never an error.
+        let i = load(r#"{"format": "ekm-check.snapshot/v1"}"#).unwrap();
+        assert!(matches!(i.organization, Part::Absent(_)));
+        assert!(matches!(i.role_tags, Part::Absent(_)));
+        assert!(matches!(i.key_tags, Part::Absent(_)));
+        let i = load(
+            r#"{"format": "ekm-check.snapshot/v1", "organization": {"in_organization": false}}"#,
+        )
+        .unwrap();
+        let o = i.organization.get().unwrap();
+        assert!(!o.in_organization);
+        let i = load(
+            r#"{"format": "ekm-check.snapshot/v1",
+            "organization": {"in_organization": true, "id": "o-a1", "policy_types": ["SERVICE_CONTROL_POLICY"]},
+            "errors": {"organization.policies": "AccessDeniedException: ListParents"}}"#,
+        )
+        .unwrap();
+        let o = i.organization.get().unwrap();
+        assert!(matches!(o.accounts, Part::Error(ref e) if e.contains("ListParents")));
+        assert!(o.enabled(crate::inputs::SCP_TYPE) && !o.enabled(crate::inputs::RCP_TYPE));
+        let i = load(
+            r#"{"format": "ekm-check.snapshot/v1",
+            "errors": {"organization": "AccessDeniedException: DescribeOrganization"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(i.organization, Part::Error(_)));
+        let i = load(
+            r#"{"format": "ekm-check.snapshot/v1",
+            "role": {"Arn": "arn:aws:iam::111122223333:role/r", "Tags": [{"Key": "team", "Value": "a"}]},
+            "key": {"tags": [{"TagKey": "dp:exclude:network", "TagValue": "true"}]},
+            "organization": {"in_organization": true, "id": "o-a1", "management_account_id": "999988887777",
+              "policy_types": ["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"],
+              "accounts": {"111122223333": {"path": [
+                {"target": "r-ab12", "scps": [{"id": "p-1", "name": "Full", "document": {"Version": "2012-10-17",
+                  "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}], "rcps": []},
+                {"target": "111122223333"}]}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            i.role_tags.get().unwrap(),
+            &vec![("team".into(), "a".into())]
+        );
+        assert_eq!(i.key_tags.get().unwrap()[0].0, "dp:exclude:network");
+        let o = i.organization.get().unwrap();
+        let path = o.path("111122223333").unwrap();
+        assert_eq!(path.len(), 2);
+        assert_eq!(
+            path[0].scps[0].doc.source,
+            "SCP Full (p-1) at the root r-ab12"
+        );
+        assert!(path[0].scps[0].doc.policy().is_some());
+        assert_eq!(path[1].describe(), "account 111122223333");
+        // Broken shapes are input errors, never "not collected".
+        for bad in [
+            r#""organization": []"#,
+            r#""organization": {"id": "o-a1"}"#,
+            r#""organization": {"in_organization": true, "accounts": {"1": {}}}"#,
+            r#""organization": {"in_organization": true, "accounts": {"1": {"path": [{"scps": []}]}}}"#,
+            r#""role": {"Tags": {"team": "a"}}"#,
+        ] {
+            let text = format!(r#"{{"format": "ekm-check.snapshot/v1", {bad}}}"#);
+            assert!(load(&text).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -108,7 +108,7 @@ fn check_json_report_follows_the_contract() {
     assert_eq!(v["format"], "ekm-check.report/v1");
     assert_eq!(v["tool"]["name"], "ekm-check");
     let results = v["results"].as_array().unwrap();
-    assert_eq!(results.len(), 34, "every rule appears exactly once");
+    assert_eq!(results.len(), 38, "every rule appears exactly once");
     let ids: Vec<&str> = results
         .iter()
         .map(|r| r["rule"].as_str().unwrap())
@@ -126,7 +126,7 @@ fn check_json_report_follows_the_contract() {
         .iter()
         .map(|k| s[k].as_u64().unwrap())
         .sum();
-    assert_eq!(total, 34);
+    assert_eq!(total, 38);
     assert_eq!(
         v["registration"]["external_id"],
         "org-AbCdEf0123456789GhIjKlMn"
@@ -289,10 +289,10 @@ fn eval_batch_streams_in_order_and_reports_bad_lines() {
 fn rules_and_explain() {
     let out = ekm().arg("rules").output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.matches("EKM").count(), 34, "{text}");
+    assert_eq!(text.matches("EKM").count(), 38, "{text}");
     let out = ekm().args(["rules", "--json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 34);
+    assert_eq!(v.as_array().unwrap().len(), 38);
     ekm()
         .args(["explain", "EKM102"])
         .assert()
@@ -566,7 +566,7 @@ fn several_formats_from_one_check() {
             .as_array()
             .unwrap()
             .len(),
-        34
+        38
     );
     assert!(
         std::fs::read_to_string(&x)
@@ -939,4 +939,75 @@ fn lint_without_the_path_documents_is_incomplete_and_a_failing_lint_is_not_ready
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(table_verdict(&out), "not-ready");
+}
+
+#[test]
+fn eval_rcp_levels_root_first_with_a_near_neighbour() {
+    let dir = tempdir();
+    let w = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let trust = w(
+        "trust.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::790389265272:role/EnterpriseKeyManagement"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"org-abc"}}}]}"#,
+    );
+    let full = w(
+        "rcp-full.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+    );
+    let perimeter = |exempt: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"EnforceOrgIdentities","Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Resource":"*","Condition":{{"StringNotEqualsIfExists":{{"aws:PrincipalOrgID":"o-a1b2c3d4e5"{exempt}}}}}}}]}}"#
+        )
+    };
+    let deny = w("perimeter.json", &perimeter(""));
+    let exempt = w(
+        "perimeter-exempt.json",
+        &perimeter(r#","aws:PrincipalAccount":["790389265272"]"#),
+    );
+    let run = |levels: &[String]| {
+        let mut c = ekm();
+        c.args([
+            "eval",
+            "--principal",
+            "arn:aws:iam::790389265272:role/EnterpriseKeyManagement",
+            "--action",
+            "sts:AssumeRole",
+            "--resource",
+            "arn:aws:iam::111122223333:role/openai-ekm",
+            "--resource-policy",
+            &trust,
+            "--assume-caller-allowed",
+            "--context",
+            "sts:ExternalId=org-abc",
+        ]);
+        for l in levels {
+            c.args(["--rcp", l]);
+        }
+        c.output().unwrap()
+    };
+    let out = run(&[full.clone(), format!("{full},{deny}")]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("explicit_deny"), "{text}");
+    assert!(
+        text.contains("resource control policy")
+            && text.contains("at level 1")
+            && text.contains("EnforceOrgIdentities"),
+        "{text}"
+    );
+    // Near neighbour: OpenAI's account exempted in the same block is allowed.
+    let out = run(&[full.clone(), format!("{full},{exempt}")]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // A level with no Allow denies implicitly.
+    let out = run(&[full.clone(), exempt.clone()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("implicit_deny"), "{text}");
 }

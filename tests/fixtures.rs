@@ -16,7 +16,7 @@ fn fixtures() -> Vec<PathBuf> {
 }
 
 /// Does this rule decide OpenAI's path? The contract: the error-level rules about the key, the
-/// key policy, the role and the trust policy (written here independently of the library's own
+/// key policy, the role, the trust policy and the organization's guardrails (written here independently of the library's own
 /// `RuleMeta::decides_path`, which must agree).
 fn decides_path(id: &str) -> bool {
     use ekm_check::rules::{Family, Severity};
@@ -24,7 +24,7 @@ fn decides_path(id: &str) -> bool {
     let by_contract = r.meta.severity == Severity::Error
         && matches!(
             r.meta.family,
-            Family::Key | Family::KeyPolicy | Family::Role | Family::Trust
+            Family::Key | Family::KeyPolicy | Family::Role | Family::Trust | Family::Organization
         );
     assert_eq!(by_contract, r.meta.decides_path(), "{id}");
     by_contract

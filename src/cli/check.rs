@@ -407,6 +407,18 @@ pub struct LintArgs {
     /// The role's permissions boundary
     #[arg(long, value_name = "FILE")]
     pub boundary: Option<PathBuf>,
+    /// One organization level of SCPs above the role's account, root first (repeatable;
+    /// comma-separate the files attached at one level)
+    #[arg(long, value_name = "FILE[,FILE…]")]
+    pub scp: Vec<String>,
+    /// One organization level of RCPs above the role's account, root first (repeatable;
+    /// comma-separate the files attached at one level)
+    #[arg(long, value_name = "FILE[,FILE…]")]
+    pub rcp: Vec<String>,
+    /// The organization's id (o-…), which the role session's aws:PrincipalOrgID carries;
+    /// without it, perimeter conditions on it are unknown
+    #[arg(long, value_name = "ID")]
+    pub organization_id: Option<String>,
     #[command(flatten)]
     pub registration: RegistrationArgs,
     #[command(flatten)]
@@ -588,9 +600,11 @@ pub fn run_lint(a: &LintArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Resu
         && a.permissions.is_empty()
         && a.key_policy.is_none()
         && a.boundary.is_none()
+        && a.scp.is_empty()
+        && a.rcp.is_empty()
     {
         return Err(Error::Usage(
-            "lint needs at least one document: --trust-policy, --permissions, --key-policy or --boundary".into(),
+            "lint needs at least one document: --trust-policy, --permissions, --key-policy, --boundary, --scp or --rcp".into(),
         ));
     }
     let mut inputs = Inputs::empty("lint reads policy files only");
@@ -634,6 +648,61 @@ pub fn run_lint(a: &LintArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Resu
             inputs.key_policy = Part::Present(d);
             inputs.key_policy_assumed = true;
         }
+    }
+    if !a.scp.is_empty() || !a.rcp.is_empty() {
+        let levels = |flags: &[String], kind: PolicyKind| -> Result<Vec<Vec<Doc>>> {
+            flags
+                .iter()
+                .map(|level| {
+                    let docs = level
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(|p| load(Path::new(p), kind))
+                        .collect::<Result<Vec<_>>>()?;
+                    if docs.is_empty() {
+                        return Err(Error::Usage(format!(
+                            "--{}: a level needs at least one policy file",
+                            if kind == PolicyKind::Scp {
+                                "scp"
+                            } else {
+                                "rcp"
+                            }
+                        )));
+                    }
+                    Ok(docs)
+                })
+                .collect()
+        };
+        let scps = levels(&a.scp, PolicyKind::Scp)?;
+        let rcps = levels(&a.rcp, PolicyKind::Rcp)?;
+        let account = |arn: Option<&str>| {
+            arn.and_then(crate::policy::pattern::arn_parts)
+                .map(|p| p[4].to_string())
+                .filter(|a| a.len() == 12)
+        };
+        let role_account = account(inputs.registration.role_arn.as_deref());
+        let key_account = account(inputs.registration.kms_arn.as_deref());
+        let mut accounts: Vec<String> = role_account.iter().cloned().collect();
+        if key_account.is_some() && key_account == role_account {
+            assumed
+                .push("the key is in the role's account, under the same --scp/--rcp levels".into());
+        }
+        if role_account.is_some() {
+            assumed.push(
+                "the account is a member account (not the management account) of the organization whose --scp/--rcp levels were given"
+                    .into(),
+            );
+        }
+        if accounts.is_empty() {
+            accounts.push(String::new());
+        }
+        inputs.organization = Part::Present(crate::inputs::Organization::from_lint(
+            a.organization_id.clone(),
+            &accounts,
+            scps,
+            rcps,
+            &mut assumed,
+        ));
     }
     if a.boundary.is_none() && !a.permissions.is_empty() {
         inputs.boundary = Part::Present(None);

@@ -58,6 +58,9 @@ pub struct EvalArgs {
     /// One organization level of SCPs, root first (repeatable; comma-separate files of one level)
     #[arg(long, value_name = "FILE[,FILE…]")]
     pub scp: Vec<String>,
+    /// One organization level of RCPs, root first (repeatable; comma-separate files of one level)
+    #[arg(long, value_name = "FILE[,FILE…]")]
+    pub rcp: Vec<String>,
     /// A context key and value, e.g. sts:ExternalId=org-… (repeat a key for a multi-valued key)
     #[arg(long, value_name = "KEY=VALUE")]
     pub context: Vec<String>,
@@ -69,7 +72,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub assume_caller_allowed: bool,
     /// Decide every request of a JSON Lines file (`-` for standard input), one decision a line
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["principal", "action", "resource", "identity_policy", "resource_policy", "boundary", "scp", "context", "assume_caller_allowed"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["principal", "action", "resource", "identity_policy", "resource_policy", "boundary", "scp", "rcp", "context", "assume_caller_allowed"])]
     pub batch: Option<PathBuf>,
     /// Output format for a single request
     #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
@@ -153,12 +156,23 @@ pub fn run(a: &EvalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
             .collect::<Result<Vec<_>>>()?;
         scps.push(docs);
     }
+    let mut rcps = Vec::new();
+    for level in &a.rcp {
+        let docs = level
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|p| load(&PathBuf::from(p), PolicyKind::Rcp, err))
+            .collect::<Result<Vec<_>>>()?;
+        rcps.push(docs);
+    }
     let req = Request::new(principal, action, resource, ctx);
     let set = PolicySet {
         identity: identity.iter().collect(),
         resource: resource_policy.as_ref(),
         boundaries: boundaries.iter().collect(),
         scps: scps.iter().map(|l| l.iter().collect()).collect(),
+        rcps: rcps.iter().map(|l| l.iter().collect()).collect(),
+        org: Default::default(),
         caller: if a.assume_caller_allowed {
             CallerSide::AssumedAllowed
         } else {

@@ -42,6 +42,12 @@ impl Context {
         self.unknown.push(key.to_ascii_lowercase());
     }
 
+    /// Drop an unknown mark (exact, as it was given): the key is then absent unless set.
+    pub fn unmark_unknown(&mut self, key: &str) {
+        let k = key.to_ascii_lowercase();
+        self.unknown.retain(|u| *u != k);
+    }
+
     pub fn unknown_keys(&self) -> &[String] {
         &self.unknown
     }

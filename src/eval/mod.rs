@@ -103,7 +103,122 @@ pub struct PolicySet<'a> {
     pub boundaries: Vec<&'a Policy>,
     /// Organization levels from the root down to the account; each level a list of documents.
     pub scps: Vec<Vec<&'a Policy>>,
+    /// Resource control policies, levels from the root down to the resource's account.
+    pub rcps: Vec<Vec<&'a Policy>>,
+    /// Who the organization's policies bind (exemptions).
+    pub org: OrgScope,
     pub caller: CallerSide,
+}
+
+/// What the evaluator needs to know of the organization to apply SCPs and RCPs as AWS does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrgScope {
+    /// The management account: its principals are exempt from SCPs, its resources from RCPs.
+    pub management_account: Option<String>,
+    /// The account whose path `scps` describe (`None`: the principal's). SCPs bind only that
+    /// account's principals: never a principal of another account (OpenAI's, for one).
+    pub scp_account: Option<String>,
+    /// The account whose path `rcps` describe (`None`: the resource's).
+    pub rcp_account: Option<String>,
+    /// The resource is an AWS managed KMS key: RCPs do not restrict it.
+    pub resource_aws_managed: bool,
+}
+
+/// The services whose resources RCPs restrict (the facts page: 2024-11, 2025-06, 2026-01, 2026-03).
+pub const RCP_SERVICES: &[&str] = &[
+    "s3",
+    "sts",
+    "kms",
+    "sqs",
+    "secretsmanager",
+    "ecr",
+    "aoss",
+    "cognito-idp",
+    "cognito-identity",
+    "logs",
+    "dynamodb",
+];
+
+/// Is this principal a service-linked role (or one of its sessions)? They are exempt from both
+/// SCPs and RCPs.
+pub fn is_service_linked(req: &Request) -> bool {
+    if let Principal::Role { path, .. } = &req.principal {
+        if path.starts_with("/aws-service-role/") {
+            return true;
+        }
+    }
+    match req.context.lookup("aws:principalarn") {
+        Lookup::Present(v) => v.iter().any(|a| a.contains(":role/aws-service-role/")),
+        _ => false,
+    }
+}
+
+/// Why the SCPs given do not bind this request's principal (`None`: they do).
+pub fn scp_exemption(req: &Request, org: &OrgScope) -> Option<String> {
+    let acct = req.principal.account();
+    match &req.principal {
+        Principal::Service(s) => {
+            return Some(format!(
+                "{s} is a service principal, outside every organization's SCPs"
+            ));
+        }
+        Principal::Anonymous => return Some("an anonymous caller belongs to no account".into()),
+        _ => {}
+    }
+    if is_service_linked(req) {
+        return Some("service-linked roles are exempt from SCPs".into());
+    }
+    if let (Some(m), Some(a)) = (&org.management_account, acct) {
+        if m == a {
+            return Some(format!(
+                "{a} is the management account, whose principals SCPs do not restrict"
+            ));
+        }
+    }
+    if let (Some(s), Some(a)) = (&org.scp_account, acct) {
+        if s != a {
+            return Some(format!(
+                "the principal's account {a} is not {s}, the member account these SCPs are attached above: SCPs bind only the principals of their own organization's member accounts"
+            ));
+        }
+    }
+    None
+}
+
+/// Why the RCPs given do not restrict this request (`None`: they do).
+pub fn rcp_exemption(req: &Request, org: &OrgScope) -> Option<String> {
+    let service = req.action_lc().split(':').next().unwrap_or("");
+    if !RCP_SERVICES.contains(&service) {
+        return Some(format!(
+            "RCPs do not apply to {service} (they restrict {})",
+            RCP_SERVICES.join(", ")
+        ));
+    }
+    if req.action_lc() == "kms:retiregrant" {
+        return Some("kms:RetireGrant is not restricted by RCPs".into());
+    }
+    if is_service_linked(req) {
+        return Some("service-linked roles are exempt from RCPs".into());
+    }
+    if org.resource_aws_managed {
+        return Some("AWS managed keys are not restricted by RCPs".into());
+    }
+    let acct = req.resource_account();
+    if let (Some(m), Some(a)) = (&org.management_account, acct) {
+        if m == a {
+            return Some(format!(
+                "{a} is the management account, whose resources RCPs do not restrict"
+            ));
+        }
+    }
+    if let (Some(r), Some(a)) = (&org.rcp_account, acct) {
+        if r != a {
+            return Some(format!(
+                "the resource's account {a} is not {r}, the account these RCPs are attached above"
+            ));
+        }
+    }
+    None
 }
 
 impl<'a> PolicySet<'a> {
@@ -113,6 +228,8 @@ impl<'a> PolicySet<'a> {
             resource: None,
             boundaries: Vec::new(),
             scps: Vec::new(),
+            rcps: Vec::new(),
+            org: OrgScope::default(),
             caller: CallerSide::Policies,
         }
     }
@@ -131,6 +248,17 @@ pub enum Layer {
     Resource,
     Boundary,
     Scp { level: usize },
+    Rcp { level: usize },
+}
+
+impl Layer {
+    /// An organization policy's level: "root", or its index from the root.
+    pub fn org_level(self) -> Option<usize> {
+        match self {
+            Layer::Scp { level } | Layer::Rcp { level } => Some(level),
+            _ => None,
+        }
+    }
 }
 
 /// Why a statement did not apply, or that it did.
@@ -195,15 +323,21 @@ pub struct Evaluation<'a> {
 }
 
 /// How each layer answered, for explanations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layers {
     /// Do the identity policies allow (as given; see `caller`)?
     pub identity: Tri,
     pub caller: CallerSide,
     /// `None`: no permissions boundary.
     pub boundary: Option<Tri>,
-    /// `None`: no SCPs given.
+    /// `None`: no SCPs given, or they do not bind the request (see `scp_exempt`).
     pub scp: Option<Tri>,
+    /// Why the SCPs given do not bind the principal.
+    pub scp_exempt: Option<String>,
+    /// `None`: no RCPs given, or they do not restrict the request (see `rcp_exempt`).
+    pub rcp: Option<Tri>,
+    /// Why the RCPs given do not restrict the request.
+    pub rcp_exempt: Option<String>,
     /// Does the resource policy allow the principal by its own ARN (or `*`)?
     pub resource_direct: Tri,
     /// Does the resource policy allow the principal's account (delegation)?
@@ -225,6 +359,7 @@ struct Acc {
     res_account: Tri,
     boundary: Tri,
     scp_levels: Vec<Tri>,
+    rcp_levels: Vec<Tri>,
 }
 
 /// Decide `req` against `set`.
@@ -242,8 +377,21 @@ pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
         } else {
             Tri::False
         },
-        scp_levels: vec![Tri::False; set.scps.len()],
+        scp_levels: Vec::new(),
+        rcp_levels: Vec::new(),
     };
+    let scp_exempt = (!set.scps.is_empty())
+        .then(|| scp_exemption(req, &set.org))
+        .flatten();
+    let rcp_exempt = (!set.rcps.is_empty())
+        .then(|| rcp_exemption(req, &set.org))
+        .flatten();
+    if scp_exempt.is_none() {
+        acc.scp_levels = vec![Tri::False; set.scps.len()];
+    }
+    if rcp_exempt.is_none() {
+        acc.rcp_levels = vec![Tri::False; set.rcps.len()];
+    }
     for p in &set.identity {
         run_policy(req, p, Layer::Identity, &mut acc, &mut statements);
     }
@@ -253,9 +401,18 @@ pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
     for p in &set.boundaries {
         run_policy(req, p, Layer::Boundary, &mut acc, &mut statements);
     }
-    for (level, docs) in set.scps.iter().enumerate() {
-        for p in docs {
-            run_policy(req, p, Layer::Scp { level }, &mut acc, &mut statements);
+    if scp_exempt.is_none() {
+        for (level, docs) in set.scps.iter().enumerate() {
+            for p in docs {
+                run_policy(req, p, Layer::Scp { level }, &mut acc, &mut statements);
+            }
+        }
+    }
+    if rcp_exempt.is_none() {
+        for (level, docs) in set.rcps.iter().enumerate() {
+            for p in docs {
+                run_policy(req, p, Layer::Rcp { level }, &mut acc, &mut statements);
+            }
         }
     }
 
@@ -266,6 +423,7 @@ pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
     };
     let boundary = acc.boundary;
     let scp = Tri::all(acc.scp_levels.iter().copied());
+    let rcp = Tri::all(acc.rcp_levels.iter().copied());
     let action = req.action_lc();
     let (service_label, needs_resource_policy) = if action.starts_with("kms:") {
         ("key policy", true)
@@ -286,12 +444,15 @@ pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
     } else {
         direct | (identity & boundary)
     };
-    let allowed = !acc.deny & scp & allow;
+    let allowed = !acc.deny & scp & rcp & allow;
     let layers = Layers {
         identity: acc.identity,
         caller: set.caller,
         boundary: (!set.boundaries.is_empty()).then_some(boundary),
-        scp: (!set.scps.is_empty()).then_some(scp),
+        scp: (!acc.scp_levels.is_empty()).then_some(scp),
+        scp_exempt,
+        rcp: (!acc.rcp_levels.is_empty()).then_some(rcp),
+        rcp_exempt,
         resource_direct: acc.res_exact | acc.res_role,
         resource_account: acc.res_account,
         has_resource_policy: set.resource.is_some(),
@@ -387,6 +548,18 @@ impl Evaluation<'_> {
                 tri_word(scp, "every level allows", "a level does not allow")
             ));
         }
+        if let Some(why) = &l.scp_exempt {
+            summary.push(format!("service control policies: do not apply ({why})"));
+        }
+        if let Some(rcp) = l.rcp {
+            summary.push(format!(
+                "resource control policies: {}",
+                tri_word(rcp, "every level allows", "a level does not allow")
+            ));
+        }
+        if let Some(why) = &l.rcp_exempt {
+            summary.push(format!("resource control policies: do not apply ({why})"));
+        }
         if let Some(b) = l.boundary {
             summary.push(format!(
                 "permissions boundary: {}",
@@ -456,6 +629,9 @@ fn run_policy<'a>(
                 (Effect::Allow, Layer::Boundary) => acc.boundary = acc.boundary | applies,
                 (Effect::Allow, Layer::Scp { level }) => {
                     acc.scp_levels[level] = acc.scp_levels[level] | applies
+                }
+                (Effect::Allow, Layer::Rcp { level }) => {
+                    acc.rcp_levels[level] = acc.rcp_levels[level] | applies
                 }
                 (Effect::Allow, Layer::Resource) => match pm {
                     Some(PrincipalMatch::Exact) => acc.res_exact = acc.res_exact | applies,
@@ -610,11 +786,40 @@ pub fn locate(policy: &Policy, st: &Statement) -> String {
     s
 }
 
+/// `service control policy "scp.json" at level 1 statement …`, with the level for SCPs/RCPs.
+pub fn locate_in(layer: Layer, policy: &Policy, st: &Statement) -> String {
+    let mut s = String::with_capacity(96);
+    locate_layer_into(&mut s, layer, policy, st);
+    s
+}
+
+fn locate_layer_into(s: &mut String, layer: Layer, policy: &Policy, st: &Statement) {
+    match layer.org_level() {
+        Some(level) => {
+            s.push_str(policy.noun);
+            s.push_str(" \"");
+            s.push_str(&policy.source);
+            s.push_str("\" ");
+            if level == 0 {
+                s.push_str("at the root (level 0) ");
+            } else {
+                let _ = write!(s, "at level {level} ");
+            }
+            locate_statement(s, st);
+        }
+        None => locate_into(s, policy, st),
+    }
+}
+
 fn locate_into(s: &mut String, policy: &Policy, st: &Statement) {
     s.push_str(policy.noun);
     s.push_str(" \"");
     s.push_str(&policy.source);
     s.push_str("\" ");
+    locate_statement(s, st);
+}
+
+fn locate_statement(s: &mut String, st: &Statement) {
     match &st.sid {
         Some(sid) if !sid.is_empty() => {
             s.push_str("statement \"");
@@ -657,7 +862,7 @@ fn describe(r: &StatementResult<'_>, req: &Request) -> String {
                 Effect::Allow => "ALLOW: ",
                 Effect::Deny => "DENY: ",
             });
-            locate_into(&mut s, r.policy, st);
+            locate_layer_into(&mut s, r.layer, r.policy, st);
             s.push(' ');
             s.push_str(verb);
             s.push(' ');
@@ -672,7 +877,7 @@ fn describe(r: &StatementResult<'_>, req: &Request) -> String {
         }
         Reason::PrincipalNotMatched => {
             s.push_str("no match: ");
-            locate_into(&mut s, r.policy, st);
+            locate_layer_into(&mut s, r.layer, r.policy, st);
             let _ = write!(s, ": {} ", req.principal);
             let neg = st.principal.as_ref().is_some_and(|p| p.negated);
             s.push_str(if neg {
@@ -692,7 +897,7 @@ fn describe(r: &StatementResult<'_>, req: &Request) -> String {
             };
             let neg = m.is_some_and(|m| m.negated);
             s.push_str("no match: ");
-            locate_into(&mut s, r.policy, st);
+            locate_layer_into(&mut s, r.layer, r.policy, st);
             s.push_str(": ");
             s.push_str(what);
             s.push_str(match (neg, matches!(r.reason, Reason::ActionNotMatched)) {
@@ -707,7 +912,7 @@ fn describe(r: &StatementResult<'_>, req: &Request) -> String {
         }
         Reason::ResourceUndecided => format!(
             "undecided: {} {verb} {} only if its Resource variables resolve to {}",
-            locate(r.policy, st),
+            locate_in(r.layer, r.policy, st),
             req.action,
             req.resource
         ),
@@ -715,7 +920,7 @@ fn describe(r: &StatementResult<'_>, req: &Request) -> String {
             let c = &st.conditions[*i];
             format!(
                 "no match: {}: condition {} {} {:?} is false ({})",
-                locate(r.policy, st),
+                locate_in(r.layer, r.policy, st),
                 c.operator_name,
                 c.key,
                 c.raw_values,
@@ -736,7 +941,7 @@ fn describe(r: &StatementResult<'_>, req: &Request) -> String {
                 .collect();
             format!(
                 "undecided: {} {verb} {} only if {} (value not known)",
-                locate(r.policy, st),
+                locate_in(r.layer, r.policy, st),
                 req.action,
                 parts.join(" and ")
             )

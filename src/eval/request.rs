@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use serde::Serialize;
 
-use super::{CallerSide, Context, Evaluation, PolicySet, Request};
+use super::{CallerSide, Context, Evaluation, OrgScope, PolicySet, Request};
 use crate::json::{self, Node};
 use crate::policy::principal::Principal;
 use crate::policy::{Level, Policy, PolicyKind};
@@ -24,6 +24,8 @@ pub struct RequestDoc {
     pub resource: Option<Rc<Policy>>,
     pub boundaries: Vec<Rc<Policy>>,
     pub scps: Vec<Vec<Rc<Policy>>>,
+    pub rcps: Vec<Vec<Rc<Policy>>>,
+    pub org: OrgScope,
     pub caller: CallerSide,
 }
 
@@ -63,6 +65,10 @@ struct Fields<'a> {
     resource_policy: Option<&'a str>,
     permission_boundaries: Option<&'a str>,
     scps: Option<&'a str>,
+    rcps: Option<&'a str>,
+    management_account: Option<&'a str>,
+    scp_account: Option<&'a str>,
+    rcp_account: Option<&'a str>,
     context: Option<&'a str>,
     unknown: Option<&'a str>,
     caller_identity_assumed: Option<&'a str>,
@@ -169,6 +175,10 @@ impl RequestDoc {
                 "resource_policy" => &mut raw.resource_policy,
                 "permission_boundaries" => &mut raw.permission_boundaries,
                 "scps" => &mut raw.scps,
+                "rcps" => &mut raw.rcps,
+                "management_account" => &mut raw.management_account,
+                "scp_account" => &mut raw.scp_account,
+                "rcp_account" => &mut raw.rcp_account,
                 "context" => &mut raw.context,
                 "unknown" => &mut raw.unknown,
                 "caller_identity_assumed" => &mut raw.caller_identity_assumed,
@@ -289,28 +299,38 @@ impl RequestDoc {
                 "a principal has at most one permissions boundary".into(),
             ));
         }
-        let mut scps = Vec::new();
-        for (level, r) in items(raw.scps, "scps")
-            .map_err(&fail)?
-            .into_iter()
-            .enumerate()
-        {
-            let docs = if r.starts_with('[') {
-                items(Some(r), "scps").map_err(&fail)?
-            } else {
-                vec![r]
-            };
-            let mut level_docs = Vec::new();
-            for (j, d) in docs.into_iter().enumerate() {
-                level_docs.push(compile(
-                    cache,
-                    d,
-                    PolicyKind::Scp,
-                    format!("scps[{level}][{j}]"),
-                )?);
+        let mut levels = |field: &str, raw: Option<&str>, kind: PolicyKind| {
+            let mut out = Vec::new();
+            for (level, r) in items(raw, field).map_err(&fail)?.into_iter().enumerate() {
+                let docs = if r.starts_with('[') {
+                    items(Some(r), field).map_err(&fail)?
+                } else {
+                    vec![r]
+                };
+                let mut level_docs = Vec::new();
+                for (j, d) in docs.into_iter().enumerate() {
+                    level_docs.push(compile(cache, d, kind, format!("{field}[{level}][{j}]"))?);
+                }
+                out.push(level_docs);
             }
-            scps.push(level_docs);
-        }
+            Ok::<_, RequestError>(out)
+        };
+        let scps = levels("scps", raw.scps, PolicyKind::Scp)?;
+        let rcps = levels("rcps", raw.rcps, PolicyKind::Rcp)?;
+        let account = |field: &str, v: Option<&str>| -> Result<Option<String>, RequestError> {
+            match v {
+                None | Some("null") => Ok(None),
+                Some(v) => serde_json::from_str::<String>(v)
+                    .map(Some)
+                    .map_err(|_| fail(format!("\"{field}\" must be an account id (a string)"))),
+            }
+        };
+        let org = OrgScope {
+            management_account: account("management_account", raw.management_account)?,
+            scp_account: account("scp_account", raw.scp_account)?,
+            rcp_account: account("rcp_account", raw.rcp_account)?,
+            resource_aws_managed: false,
+        };
         Ok(RequestDoc {
             id,
             request: Request::new(principal, &action, &resource, context),
@@ -318,6 +338,8 @@ impl RequestDoc {
             resource: resource_policy,
             boundaries,
             scps,
+            rcps,
+            org,
             caller,
         })
     }
@@ -332,6 +354,12 @@ impl RequestDoc {
                 .iter()
                 .map(|l| l.iter().map(|p| p.as_ref()).collect())
                 .collect(),
+            rcps: self
+                .rcps
+                .iter()
+                .map(|l| l.iter().map(|p| p.as_ref()).collect())
+                .collect(),
+            org: self.org.clone(),
             caller: self.caller,
         }
     }
@@ -363,6 +391,10 @@ fn explain_unreadable(text: &str) -> RequestError {
         "resource_policy",
         "permission_boundaries",
         "scps",
+        "rcps",
+        "management_account",
+        "scp_account",
+        "rcp_account",
         "context",
         "unknown",
         "caller_identity_assumed",

@@ -26,6 +26,8 @@ pub enum PolicyKind {
     Boundary,
     /// A service control policy.
     Scp,
+    /// A resource control policy (`Principal` is always `"*"`).
+    Rcp,
 }
 
 impl PolicyKind {
@@ -36,6 +38,7 @@ impl PolicyKind {
             PolicyKind::Trust => "trust policy",
             PolicyKind::Boundary => "permissions boundary",
             PolicyKind::Scp => "service control policy",
+            PolicyKind::Rcp => "resource control policy",
         }
     }
     fn is_resource_based(self) -> bool {
@@ -535,7 +538,7 @@ impl Builder {
                         );
                         ok = false;
                     }
-                    if !self.kind.is_resource_based() {
+                    if !self.kind.is_resource_based() && self.kind != PolicyKind::Rcp {
                         self.error(
                             &m.value,
                             &p,

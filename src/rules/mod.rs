@@ -10,6 +10,7 @@ pub mod fixes;
 pub mod paths;
 pub mod support_inputs;
 pub mod support_keypolicy;
+pub mod support_org;
 pub mod support_trust;
 
 mod ekm001_kms_arn_malformed;
@@ -46,6 +47,10 @@ mod ekm407_trust_denies_openai;
 mod ekm501_live_assume_failed;
 mod ekm502_live_round_trip_failed;
 mod ekm503_live_external_id_not_enforced;
+mod ekm601_org_policies_unseen;
+mod ekm602_rcp_blocks_openai;
+mod ekm603_scp_blocks_role;
+mod ekm604_rcp_blocks_kms;
 
 use serde::Serialize;
 use serde_json::Value as J;
@@ -101,6 +106,7 @@ pub enum Family {
     Role,
     Trust,
     Live,
+    Organization,
 }
 
 impl Family {
@@ -112,6 +118,7 @@ impl Family {
             Family::Role => "role",
             Family::Trust => "trust",
             Family::Live => "live",
+            Family::Organization => "organization",
         }
     }
 }
@@ -130,13 +137,17 @@ pub struct RuleMeta {
 
 impl RuleMeta {
     /// Does this rule decide whether OpenAI's path works? Such a rule must be decided for the
-    /// verdict to be `ready`: an error-level rule about the key, the key policy, the role or the
-    /// trust policy.
+    /// verdict to be `ready`: an error-level rule about the key, the key policy, the role, the
+    /// trust policy or the organization's guardrails.
     pub fn decides_path(&self) -> bool {
         self.severity == Severity::Error
             && matches!(
                 self.family,
-                Family::Key | Family::KeyPolicy | Family::Role | Family::Trust
+                Family::Key
+                    | Family::KeyPolicy
+                    | Family::Role
+                    | Family::Trust
+                    | Family::Organization
             )
     }
 }
@@ -345,6 +356,10 @@ rules!(
     ekm501_live_assume_failed,
     ekm502_live_round_trip_failed,
     ekm503_live_external_id_not_enforced,
+    ekm601_org_policies_unseen,
+    ekm602_rcp_blocks_openai,
+    ekm603_scp_blocks_role,
+    ekm604_rcp_blocks_kms,
 );
 
 /// Find a rule by id (`EKM102`, case-insensitive) or slug.

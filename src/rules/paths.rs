@@ -215,6 +215,8 @@ impl<'a> Cx<'a> {
             resource: Some(policy),
             boundaries: Vec::new(),
             scps: Vec::new(),
+            rcps: Vec::new(),
+            org: Default::default(),
             caller: CallerSide::AssumedAllowed,
         };
         let ev = eval::evaluate(&request, &set);
@@ -403,6 +405,8 @@ impl<'a> Cx<'a> {
             resource: key_doc.policy(),
             boundaries: boundary.and_then(|b| b.policy()).into_iter().collect(),
             scps: Vec::new(),
+            rcps: Vec::new(),
+            org: Default::default(),
             caller: CallerSide::Policies,
         };
         let ev = eval::evaluate(&request, &set);

@@ -131,6 +131,8 @@ pub fn crypto_paths<'a>(cx: &Cx<'a>, needs_key_policy: bool) -> Result<Vec<Crypt
             resource: key_policy,
             boundaries: boundary.into_iter().collect(),
             scps: Vec::new(),
+            rcps: Vec::new(),
+            org: Default::default(),
             caller: CallerSide::Policies,
         };
         let eval = eval::evaluate(&request, &set);
