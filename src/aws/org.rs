@@ -120,7 +120,20 @@ pub async fn read(
 ) -> (Option<J>, BTreeMap<String, String>) {
     let mut errors = BTreeMap::new();
     let own = client(base);
-    let org = match own.describe_organization().send().await {
+    // --org-role-arn's AssumeRole beside DescribeOrganization: one round fewer.
+    let assumed = async {
+        match creds {
+            OrgCreds::Role(arn) => Some(
+                cache
+                    .assumed
+                    .get_or_init(|| async { assume(base, arn).await })
+                    .await,
+            ),
+            _ => None,
+        }
+    };
+    let (org, assumed) = tokio::join!(own.describe_organization().send(), assumed);
+    let org = match org {
         Ok(o) => o,
         Err(e) => {
             let f = fail("organizations:DescribeOrganization", &e);
@@ -156,24 +169,19 @@ pub async fn read(
     let reader = match creds {
         OrgCreds::Own => own,
         OrgCreds::Profile(_, cfg) => client(cfg),
-        OrgCreds::Role(arn) => {
-            let assumed = cache
-                .assumed
-                .get_or_init(|| async { assume(base, arn).await })
-                .await;
-            match assumed {
-                Ok(cfg) => client(cfg),
-                Err(e) => {
-                    errors.insert(
+        OrgCreds::Role(arn) => match assumed {
+            Some(Ok(cfg)) => client(cfg),
+            None => own,
+            Some(Err(e)) => {
+                errors.insert(
                         "organization.policies".into(),
                         format!(
                             "{e} (sts:AssumeRole on --org-role-arn {arn}: the checking identity must be allowed to assume it, and its trust policy must trust the checking identity)"
                         ),
                     );
-                    return (Some(J::Object(part)), errors);
-                }
+                return (Some(J::Object(part)), errors);
             }
-        }
+        },
     };
     match policies(&reader, accounts, cache).await {
         Ok((types, paths)) => {
