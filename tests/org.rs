@@ -250,6 +250,13 @@ async fn organization(url: &str) -> Org {
         .arn()
         .to_string();
     assert!(role.contains(&member), "{role}");
+    miam.put_role_policy()
+        .role_name("openai-ekm")
+        .policy_name("kms")
+        .policy_document(kms_policy(&key))
+        .send()
+        .await
+        .unwrap();
     Org {
         id,
         root,
@@ -392,6 +399,10 @@ async fn a_member_with_the_org_reader_role_reads_its_path_root_first_with_parsed
         "FullAWSAccess is at 3 levels, read once"
     );
     assert_eq!(total, 16);
+    // Concurrent: DescribeOrganization beside AssumeRole, ListRoots beside the walk, then the
+    // walk's second level, every ListPoliciesForTarget at once, every DescribePolicy at once:
+    // levels + 2 rounds (6 measured with the role's reads beside them; one of slack).
+    assert!(rounds(&seen) <= 7, "{} rounds", rounds(&seen));
     let ops: Vec<&str> = seen.iter().map(|c| c.operation.as_str()).collect();
     for op in &ops {
         assert!(
@@ -481,4 +492,79 @@ async fn a_member_refused_list_parents_gets_the_permission_and_the_credentials_t
         e.contains("organizations:ListPoliciesForTarget") && e.contains(&o.reader_role),
         "{e}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scan_reads_the_organization_once_per_account_and_each_policy_once() {
+    let Some(m) = own_moto() else { return };
+    let o = organization(&m.url).await;
+    // A second EKM role on the same key: two targets, one organization read.
+    let miam = aws_sdk_iam::Client::new(&sdk_as(&m.url, &o.member_creds).await);
+    miam.create_role()
+        .role_name("openai-ekm-2")
+        .assume_role_policy_document(trust(XID))
+        .send()
+        .await
+        .unwrap();
+    miam.put_role_policy()
+        .role_name("openai-ekm-2")
+        .policy_name("kms")
+        .policy_document(kms_policy(&o.key))
+        .send()
+        .await
+        .unwrap();
+    let p = proxy(&m.url, Duration::ZERO, vec![]).await;
+    let (code, out, err) = ekm_as(
+        &p.url,
+        &o.member_creds,
+        &[
+            "scan",
+            "--region",
+            "us-east-1",
+            "--regions",
+            "us-east-1",
+            "--org-role-arn",
+            &o.reader_role,
+            "--format",
+            "json",
+        ],
+    );
+    assert_ne!(code, 2, "{err}");
+    let v: J = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    let seen = p.seen.lock().unwrap().clone();
+    let count = |op: &str| {
+        seen.iter()
+            .filter(|c| c.service == "organizations" && c.operation == op)
+            .count()
+    };
+    eprintln!(
+        "scan of 1 account, {} targets: DescribeOrganization {}, ListRoots {}, ListParents {}, ListPoliciesForTarget {}, DescribePolicy {}",
+        v["targets"].as_array().map(Vec::len).unwrap_or(0),
+        count("DescribeOrganization"),
+        count("ListRoots"),
+        count("ListParents"),
+        count("ListPoliciesForTarget"),
+        count("DescribePolicy"),
+    );
+    assert_eq!(
+        v["targets"].as_array().map(Vec::len),
+        Some(2),
+        "two targets: {v:#}"
+    );
+    assert_eq!(count("DescribeOrganization"), 1);
+    assert_eq!(count("ListRoots"), 1);
+    assert_eq!(count("ListParents"), 2);
+    assert_eq!(count("ListPoliciesForTarget"), 6);
+    assert_eq!(count("DescribePolicy"), 6);
+    let ops: Vec<&str> = seen.iter().map(|c| c.operation.as_str()).collect();
+    assert_eq!(ops.iter().filter(|o| **o == "AssumeRole").count(), 1);
+    for op in &ops {
+        assert!(
+            op.starts_with("Describe")
+                || op.starts_with("Get")
+                || op.starts_with("List")
+                || *op == "AssumeRole",
+            "sent {op}"
+        );
+    }
 }

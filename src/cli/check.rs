@@ -305,22 +305,37 @@ impl AwsArgs {
 
     /// The credentials that read the organization's policies.
     pub async fn org_creds(&self) -> Result<crate::aws::org::OrgCreds> {
-        use crate::aws::org::OrgCreds;
-        if let Some(arn) = self.org_role_arn.as_deref().filter(|a| !a.is_empty()) {
-            if !arn.starts_with("arn:") || !arn.contains(":role/") {
-                return Err(Error::Usage(format!(
-                    "--org-role-arn {arn:?} is not a role ARN: expected arn:aws:iam::ACCOUNT:role/NAME"
-                )));
-            }
-            return Ok(OrgCreds::Role(arn.to_string()));
-        }
-        if let Some(p) = self.org_profile.as_deref().filter(|p| !p.is_empty()) {
-            let opts = self.conn.options(Some(p.to_string()), None)?;
-            let cfg = crate::aws::sdk_config(&opts, Some("us-east-1")).await;
-            return Ok(OrgCreds::Profile(p.to_string(), Box::new(cfg)));
-        }
-        Ok(OrgCreds::Own)
+        org_creds(
+            &self.conn,
+            self.org_profile.as_deref(),
+            self.org_role_arn.as_deref(),
+        )
+        .await
     }
+}
+
+/// The credentials that read the organization's policies: `--org-role-arn`, else
+/// `--org-profile`, else the checking identity's own.
+pub async fn org_creds(
+    conn: &ConnArgs,
+    org_profile: Option<&str>,
+    org_role_arn: Option<&str>,
+) -> Result<crate::aws::org::OrgCreds> {
+    use crate::aws::org::OrgCreds;
+    if let Some(arn) = org_role_arn.filter(|a| !a.is_empty()) {
+        if !arn.starts_with("arn:") || !arn.contains(":role/") {
+            return Err(Error::Usage(format!(
+                "--org-role-arn {arn:?} is not a role ARN: expected arn:aws:iam::ACCOUNT:role/NAME"
+            )));
+        }
+        return Ok(OrgCreds::Role(arn.to_string()));
+    }
+    if let Some(p) = org_profile.filter(|p| !p.is_empty()) {
+        let opts = conn.options(Some(p.to_string()), None)?;
+        let cfg = crate::aws::sdk_config(&opts, Some("us-east-1")).await;
+        return Ok(OrgCreds::Profile(p.to_string(), Box::new(cfg)));
+    }
+    Ok(OrgCreds::Own)
 }
 
 impl ConnArgs {
