@@ -568,3 +568,87 @@ async fn scan_reads_the_organization_once_per_account_and_each_policy_once() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_in_another_account_adds_that_accounts_path() {
+    let Some(m) = own_moto() else { return };
+    let o = organization(&m.url).await;
+    // The key in the management account, the role in the member account.
+    let kms = aws_sdk_kms::Client::new(&sdk(&m.url).await);
+    let key = kms
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_string();
+    assert!(key.contains(ACCOUNT), "{key}");
+    let p = proxy(&m.url, Duration::ZERO, vec![]).await;
+    let (code, out, err) = ekm_as(
+        &p.url,
+        &o.member_creds,
+        &[
+            "snapshot",
+            "--kms-arn",
+            &key,
+            "--role-arn",
+            &o.role,
+            "--external-id",
+            XID,
+            "--org-role-arn",
+            &o.reader_role,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let snap: J = serde_json::from_str(&out).unwrap();
+    assert!(
+        snap["errors"].get("organization.policies").is_none(),
+        "{:#}",
+        snap["errors"]
+    );
+    let accounts = snap["organization"]["accounts"].as_object().unwrap();
+    let mut keys: Vec<String> = accounts.keys().cloned().collect();
+    keys.sort();
+    let mut want = vec![o.member.clone(), ACCOUNT.to_string()];
+    want.sort();
+    assert_eq!(keys, want, "the role's account and the key's");
+    let path = accounts[ACCOUNT]["path"].as_array().unwrap();
+    let targets: Vec<&str> = path.iter().map(|l| l["target"].as_str().unwrap()).collect();
+    assert_eq!(
+        targets,
+        [o.root.as_str(), ACCOUNT],
+        "the management account sits under the root"
+    );
+    assert_eq!(names(&path[0], "rcps"), ["Perimeter", "RCPFullAWSAccess"]);
+    assert_eq!(accounts[&o.member]["path"].as_array().unwrap().len(), 3);
+    let seen = p.seen.lock().unwrap().clone();
+    let count = |op: &str| {
+        seen.iter()
+            .filter(|c| c.service == "organizations" && c.operation == op)
+            .count()
+    };
+    eprintln!(
+        "cross-account: ListParents {}, ListPoliciesForTarget {}, DescribePolicy {}",
+        count("ListParents"),
+        count("ListPoliciesForTarget"),
+        count("DescribePolicy")
+    );
+    assert_eq!(
+        count("ListParents"),
+        3,
+        "member: 2 levels up; management: 1"
+    );
+    assert_eq!(
+        count("ListPoliciesForTarget"),
+        8,
+        "root, OU, member, management x 2 types; the root once"
+    );
+    assert_eq!(
+        count("DescribePolicy"),
+        6,
+        "the root's policies once for both paths"
+    );
+}

@@ -67,6 +67,8 @@ struct EkmRole {
     inline: Vec<(String, J)>,
     attached: Vec<(String, String)>,
     boundary: Option<String>,
+    /// `[{"Key", "Value"}]`, as GetRole gives them.
+    tags: Vec<J>,
 }
 
 /// Does this trust policy concern OpenAI: an Allow naming OpenAI's account in any principal
@@ -212,6 +214,11 @@ async fn paged_roles(iam: &aws_sdk_iam::Client, disc: &mut Discovery) -> Vec<Ekm
                     .permissions_boundary()
                     .and_then(|b| b.permissions_boundary_arn())
                     .map(str::to_string),
+                tags: r
+                    .tags()
+                    .iter()
+                    .map(|t| json!({"Key": t.key(), "Value": t.value()}))
+                    .collect(),
             });
         }
         match (page.is_truncated(), page.marker()) {
@@ -574,6 +581,7 @@ fn role_json(r: &EkmRole, managed: &HashMap<String, Result<J, String>>) -> J {
         "Arn": r.arn,
         "RoleId": r.role_id,
         "RoleName": r.name,
+        "Tags": r.tags,
         "trust_policy": r.trust,
         "inline_policies": r.inline.iter().map(|(n, d)| json!({"name": n, "document": d})).collect::<Vec<_>>(),
         "attached_policies": attached,
