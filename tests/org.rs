@@ -652,3 +652,76 @@ async fn a_key_in_another_account_adds_that_accounts_path() {
         "the root's policies once for both paths"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_management_accounts_own_credentials_and_org_profile_read_the_policies() {
+    let Some(m) = own_moto() else { return };
+    let o = organization(&m.url).await;
+    let paths = |snap: &J| -> Vec<String> {
+        assert!(
+            snap["errors"].get("organization.policies").is_none(),
+            "{:#}",
+            snap["errors"]
+        );
+        snap["organization"]["accounts"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{snap:#}"))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    // A role in the management account, checked with its own credentials: no flag needed.
+    let (code, out, err) = ekm_as(
+        &m.url,
+        &Creds::test(),
+        &[
+            "snapshot",
+            "--kms-arn",
+            &o.key,
+            "--role-arn",
+            &o.reader_role,
+            "--external-id",
+            XID,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let snap: J = serde_json::from_str(&out).unwrap();
+    let mut got = paths(&snap);
+    got.sort();
+    let mut want = vec![o.member.clone(), ACCOUNT.to_string()];
+    want.sort();
+    assert_eq!(got, want);
+    // The member's credentials with --org-profile naming the management account's profile.
+    let dir = std::env::temp_dir().join(unique("orgprofile"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("credentials");
+    std::fs::write(
+        &file,
+        "[mgmt]\naws_access_key_id = test\naws_secret_access_key = test\n",
+    )
+    .unwrap();
+    let (code, out, err) = ekm_env(
+        &m.url,
+        &o.member_creds,
+        &[("AWS_SHARED_CREDENTIALS_FILE", file.to_str().unwrap())],
+        &snapshot_args(&o, &["--org-profile", "mgmt"]),
+    );
+    assert_eq!(code, 0, "{err}");
+    let snap: J = serde_json::from_str(&out).unwrap();
+    assert_eq!(paths(&snap), vec![o.member.clone()]);
+    assert_eq!(
+        snap["caller"]["Account"],
+        o.member.as_str(),
+        "the rest is read as the member"
+    );
+    // Without either, the member is told what to give (moto answers AccountNotFoundException
+    // where AWS answers AccessDeniedException).
+    let (_, out, _) = ekm_as(&m.url, &o.member_creds, &snapshot_args(&o, &[]));
+    let snap: J = serde_json::from_str(&out).unwrap();
+    let e = snap["errors"]["organization.policies"].as_str().unwrap();
+    assert!(
+        e.contains("--org-profile") && e.contains("--org-role-arn"),
+        "{e}"
+    );
+    assert!(snap["organization"].get("accounts").is_none());
+}

@@ -333,6 +333,17 @@ pub async fn org_creds(
     if let Some(p) = org_profile.filter(|p| !p.is_empty()) {
         let opts = conn.options(Some(p.to_string()), None)?;
         let cfg = crate::aws::sdk_config(&opts, Some("us-east-1")).await;
+        // The profile's credentials only: the default chain would take AWS_ACCESS_KEY_ID (the
+        // checking identity's) before any profile.
+        let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .profile_name(p)
+            .build();
+        let cfg = cfg
+            .to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            )
+            .build();
         return Ok(OrgCreds::Profile(p.to_string(), Box::new(cfg)));
     }
     Ok(OrgCreds::Own)

@@ -497,6 +497,16 @@ pub fn ekm(endpoint: &str, args: &[&str]) -> (i32, String, String) {
 
 /// `ekm` with these credentials.
 pub fn ekm_as(endpoint: &str, creds: &Creds, args: &[&str]) -> (i32, String, String) {
+    ekm_env(endpoint, creds, &[], args)
+}
+
+/// `ekm_as` with these environment variables set last (e.g. a credentials file for a profile).
+pub fn ekm_env(
+    endpoint: &str,
+    creds: &Creds,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ekm-check"));
     cmd.args(args)
         .args(["--endpoint-url", endpoint])
@@ -515,6 +525,7 @@ pub fn ekm_as(endpoint: &str, creds: &Creds, args: &[&str]) -> (i32, String, Str
         .env_remove("EKM_KMS_ARN")
         .env_remove("EKM_ROLE_ARN")
         .env_remove("EKM_EXTERNAL_ID")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     (
