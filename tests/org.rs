@@ -725,3 +725,40 @@ async fn the_management_accounts_own_credentials_and_org_profile_read_the_polici
     );
     assert!(snap["organization"].get("accounts").is_none());
 }
+
+#[test]
+fn org_flags_that_cannot_work_are_usage_errors_before_any_call() {
+    let base = [
+        "snapshot",
+        "--kms-arn",
+        "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "--role-arn",
+        "arn:aws:iam::111122223333:role/openai-ekm",
+        "--external-id",
+        XID,
+    ];
+    for extra in [
+        &["--org-role-arn", "OrgReader"][..],
+        &["--org-role-arn", "arn:aws:iam::999988887777:user/x"][..],
+        &[
+            "--org-role-arn",
+            "arn:aws:iam::999988887777:role/r",
+            "--org-profile",
+            "p",
+        ][..],
+    ] {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        // Nothing listens on port 9: a call would fail differently (and later).
+        let (code, _, err) = ekm("http://127.0.0.1:9", &args);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(err.contains("--org-"), "{extra:?}: {err}");
+    }
+    // A saved snapshot reads nothing: the flags conflict with it.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ekm-check"))
+        .args(["check", "--snapshot", "x.json", "--org-profile", "p"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--org-profile"), "{err}");
+}
