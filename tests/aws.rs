@@ -54,6 +54,11 @@ async fn a_correct_setup_is_ready_and_its_snapshot_reproduces_the_check() {
         "IAM documents are decoded: {snap:#}"
     );
     assert!(snap.get("errors").is_none(), "{snap:#}");
+    // moto's default account is in no organization (organization scenarios run on their own
+    // moto servers, tests/org.rs): nothing else is needed.
+    assert_eq!(snap["organization"], json!({"in_organization": false}));
+    assert_eq!(snap["role"]["Tags"], json!([]));
+    assert_eq!(snap["key"]["tags"], json!([]));
     let out = Command::new(env!("CARGO_BIN_EXE_ekm-check"))
         .args([
             "check",

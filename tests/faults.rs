@@ -282,6 +282,13 @@ async fn commands_only_read_and_never_print_credentials_or_plaintext() {
             );
         }
         eprintln!("{name}: {ops:?}");
+        if name != "scan" {
+            // The organization part and the tags perimeter conditions test (Describe/List
+            // calls too; the organization walk itself is proven read-only in tests/org.rs).
+            for op in ["DescribeOrganization", "ListResourceTags"] {
+                assert!(ops.contains(&op), "{name} did not send {op}: {ops:?}");
+            }
+        }
         if live {
             // The secrets of the round trip: the session's credentials and the plaintext.
             let mut secrets: Vec<String> = Vec::new();

@@ -147,7 +147,28 @@ pub(crate) async fn key_details(
             }
         }
     };
-    let (p, r, a, g) = tokio::join!(policy, rotation, aliases, grants);
+    let tags = async {
+        let mut all = Vec::new();
+        let mut marker = None;
+        loop {
+            let r = kms
+                .list_resource_tags()
+                .key_id(key)
+                .set_marker(marker.clone())
+                .send()
+                .await?;
+            all.extend(
+                r.tags()
+                    .iter()
+                    .map(|t| json!({"TagKey": t.tag_key(), "TagValue": t.tag_value()})),
+            );
+            match (r.truncated(), r.next_marker()) {
+                (true, Some(m)) => marker = Some(m.to_string()),
+                _ => return Ok::<_, SdkError<_, _>>(all),
+            }
+        }
+    };
+    let (p, r, a, g, t) = tokio::join!(policy, rotation, aliases, grants, tags);
     match p {
         Ok(p) => {
             out.insert("policy".into(), p.policy().map(document).unwrap_or(J::Null));
@@ -171,6 +192,12 @@ pub(crate) async fn key_details(
             out.insert("grants".into(), J::Array(g));
         }
         Err(e) => errors.add("key.grants", "kms:ListGrants", &e),
+    }
+    match t {
+        Ok(t) => {
+            out.insert("tags".into(), J::Array(t));
+        }
+        Err(e) => errors.add("key.tags", "kms:ListResourceTags", &e),
     }
 }
 
@@ -299,8 +326,14 @@ pub(crate) async fn default_version_document(
         .map_err(|e| ("iam:GetPolicyVersion", describe_error(&e)))
 }
 
-/// Read everything for one registration.
-pub async fn load(cfg: &aws_config::SdkConfig, reg: &Registration, collected_at: &str) -> Loaded {
+/// Read everything for one registration; the organization part with `org`'s credentials.
+pub async fn load(
+    cfg: &aws_config::SdkConfig,
+    reg: &Registration,
+    collected_at: &str,
+    org: &super::org::OrgCreds,
+    org_cache: &super::org::OrgCache,
+) -> Loaded {
     let kms = aws_sdk_kms::Client::new(cfg);
     let iam = aws_sdk_iam::Client::new(cfg);
     let sts = aws_sdk_sts::Client::new(cfg);
@@ -381,15 +414,39 @@ pub async fn load(cfg: &aws_config::SdkConfig, reg: &Registration, collected_at:
             }
         }
     };
-    let (caller, describe, (mut key, key_errors), get_role, inline_names, attached) = tokio::join!(
+    // The organization part runs beside everything else: the accounts that matter are the
+    // role's and the key's, both in their ARNs.
+    let mut org_accounts: Vec<String> = Vec::new();
+    for arn in [reg.role_arn.as_deref(), reg.kms_arn.as_deref()]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(a) = super::org::account_of(arn) {
+            if !org_accounts.iter().any(|x| x == a) {
+                org_accounts.push(a.to_string());
+            }
+        }
+    }
+    let organization = super::org::read(cfg, org, &org_accounts, org_cache);
+    let (
+        caller,
+        describe,
+        (mut key, key_errors),
+        get_role,
+        inline_names,
+        attached,
+        (organization, org_errors),
+    ) = tokio::join!(
         caller,
         describe,
         key_early,
         get_role,
         inline_names,
-        attached
+        attached,
+        organization
     );
     errors.0.extend(key_errors.0);
+    errors.0.extend(org_errors);
 
     let mut no_access = None;
     let caller = match caller {
@@ -426,6 +483,7 @@ pub async fn load(cfg: &aws_config::SdkConfig, reg: &Registration, collected_at:
                     "key.rotation_enabled",
                     "key.aliases",
                     "key.grants",
+                    "key.tags",
                 ] {
                     errors.0.remove(k);
                 }
@@ -439,6 +497,7 @@ pub async fn load(cfg: &aws_config::SdkConfig, reg: &Registration, collected_at:
                         "key.rotation_enabled",
                         "key.aliases",
                         "key.grants",
+                        "key.tags",
                     ] {
                         errors.0.insert(k.into(), "not read: DescribeKey failed, so the alias could not be resolved to a key".into());
                     }
@@ -458,6 +517,15 @@ pub async fn load(cfg: &aws_config::SdkConfig, reg: &Registration, collected_at:
                 role_obj.insert("Arn".into(), J::String(r.arn().to_string()));
                 role_obj.insert("RoleId".into(), J::String(r.role_id().to_string()));
                 role_obj.insert("RoleName".into(), J::String(r.role_name().to_string()));
+                role_obj.insert(
+                    "Tags".into(),
+                    J::Array(
+                        r.tags()
+                            .iter()
+                            .map(|t| json!({"Key": t.key(), "Value": t.value()}))
+                            .collect(),
+                    ),
+                );
                 role_obj.insert(
                     "trust_policy".into(),
                     r.assume_role_policy_document()
@@ -604,6 +672,9 @@ pub async fn load(cfg: &aws_config::SdkConfig, reg: &Registration, collected_at:
     }
     if role_found {
         snap.insert("role".into(), J::Object(role_obj));
+    }
+    if let Some(o) = organization {
+        snap.insert("organization".into(), o);
     }
     if !errors.0.is_empty() {
         snap.insert("errors".into(), json!(errors.0));

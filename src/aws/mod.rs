@@ -3,6 +3,7 @@
 
 pub mod live;
 pub mod loader;
+pub mod org;
 pub mod scan;
 
 use std::time::Duration;

@@ -67,6 +67,8 @@ struct EkmRole {
     inline: Vec<(String, J)>,
     attached: Vec<(String, String)>,
     boundary: Option<String>,
+    /// `[{"Key", "Value"}]`, as GetRole gives them.
+    tags: Vec<J>,
 }
 
 /// Does this trust policy concern OpenAI: an Allow naming OpenAI's account in any principal
@@ -212,6 +214,11 @@ async fn paged_roles(iam: &aws_sdk_iam::Client, disc: &mut Discovery) -> Vec<Ekm
                     .permissions_boundary()
                     .and_then(|b| b.permissions_boundary_arn())
                     .map(str::to_string),
+                tags: r
+                    .tags()
+                    .iter()
+                    .map(|t| json!({"Key": t.key(), "Value": t.value()}))
+                    .collect(),
             });
         }
         match (page.is_truncated(), page.marker()) {
@@ -322,6 +329,7 @@ async fn read_key(cfg: &aws_config::SdkConfig, kms_arn: &str) -> KeyRead {
             "key.rotation_enabled",
             "key.aliases",
             "key.grants",
+            "key.tags",
         ] {
             errors
                 .0
@@ -363,11 +371,15 @@ async fn list_keys(cfg: &aws_config::SdkConfig, region: &str) -> Result<Vec<Stri
     }
 }
 
-/// Scan one account.
+/// Scan one account. The organization part is read once for the account (and the accounts of
+/// its targets' keys), with `org`'s credentials; policies are cached in `org_cache` across
+/// accounts.
 pub async fn scan(
     cfg: &aws_config::SdkConfig,
     opts: &ScanOptions,
     collected_at: &str,
+    org: &super::org::OrgCreds,
+    org_cache: &super::org::OrgCache,
 ) -> (Vec<Target>, Discovery) {
     let iam = aws_sdk_iam::Client::new(cfg);
     let sts = aws_sdk_sts::Client::new(cfg);
@@ -435,12 +447,37 @@ pub async fn scan(
     disc.keys_examined = all_keys.len();
     let mut keys: HashMap<String, KeyRead> = HashMap::new();
     let all: Vec<String> = all_keys.into_iter().collect();
-    for chunk in all.chunks(opts.concurrency.max(1)) {
-        let reads = join_all(chunk.iter().map(|k| read_key(cfg, k))).await;
-        for (k, r) in chunk.iter().zip(reads) {
-            keys.insert(k.clone(), r);
+    // The organization part, once for the account and its keys' accounts, beside the key reads.
+    let mut org_accounts = vec![account.clone()];
+    for k in &all {
+        if let Some(a) = super::org::account_of(k) {
+            if !org_accounts.iter().any(|x| x == a) {
+                org_accounts.push(a.to_string());
+            }
         }
     }
+    let organization = super::org::read(cfg, org, &org_accounts, org_cache);
+    let key_reads = async {
+        let mut keys = HashMap::new();
+        for chunk in all.chunks(opts.concurrency.max(1)) {
+            let reads = join_all(chunk.iter().map(|k| read_key(cfg, k))).await;
+            for (k, r) in chunk.iter().zip(reads) {
+                keys.insert(k.clone(), r);
+            }
+        }
+        keys
+    };
+    let ((organization, org_errors), read) = tokio::join!(organization, key_reads);
+    keys.extend(read);
+    // A target's own part: the accounts of its role and its key.
+    let org_part = |kms_arn: Option<&str>| -> Option<J> {
+        let mut o = organization.clone()?;
+        if let Some(accts) = o.get_mut("accounts").and_then(J::as_object_mut) {
+            let key_account = kms_arn.and_then(super::org::account_of);
+            accts.retain(|a, _| *a == account || Some(a.as_str()) == key_account);
+        }
+        Some(o)
+    };
 
     let mut targets = Vec::new();
     for ((r, c), (exact, wild)) in roles.iter().zip(&candidates).zip(&per_role) {
@@ -462,6 +499,13 @@ pub async fn scan(
                 "role": role_obj,
                 "errors": {"key": format!("the key could not be determined: {why}")}
             });
+            let mut snap = snap;
+            if let Some(o) = org_part(None) {
+                snap["organization"] = o;
+            }
+            for (k, v) in &org_errors {
+                snap["errors"][k] = J::String(v.clone());
+            }
             targets.push(Target {
                 account: account.clone(),
                 registration: Registration {
@@ -488,7 +532,11 @@ pub async fn scan(
                 snap.insert("key".into(), J::Object(read.object.clone()));
             }
             snap.insert("role".into(), role_obj.clone());
+            if let Some(o) = org_part(read.arn.as_deref().or(Some(k.as_str()))) {
+                snap.insert("organization".into(), o);
+            }
             let mut errors = read.errors.clone();
+            errors.extend(org_errors.clone());
             for (_, arn) in &r.attached {
                 if let Some(Err(e)) = managed.get(arn) {
                     errors.insert(format!("role.attached_policies/{arn}"), e.clone());
@@ -533,6 +581,7 @@ fn role_json(r: &EkmRole, managed: &HashMap<String, Result<J, String>>) -> J {
         "Arn": r.arn,
         "RoleId": r.role_id,
         "RoleName": r.name,
+        "Tags": r.tags,
         "trust_policy": r.trust,
         "inline_policies": r.inline.iter().map(|(n, d)| json!({"name": n, "document": d})).collect::<Vec<_>>(),
         "attached_policies": attached,

@@ -268,6 +268,14 @@ pub struct AwsArgs {
     /// The region [default: the region in kms_arn, else the profile's]
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// Read the organization's SCPs and RCPs with this profile: the management account's or a
+    /// delegated administrator's [default: the checking identity's own credentials]
+    #[arg(long, value_name = "NAME", conflicts_with = "org_role_arn")]
+    pub org_profile: Option<String>,
+    /// Read the organization's SCPs and RCPs by assuming this role (in the management account or
+    /// a delegated administrator) with the checking identity's credentials
+    #[arg(long, value_name = "ARN")]
+    pub org_role_arn: Option<String>,
     #[command(flatten)]
     pub conn: ConnArgs,
 }
@@ -294,6 +302,51 @@ impl AwsArgs {
     pub fn options(&self) -> Result<crate::aws::AwsOptions> {
         self.conn.options(self.profile.clone(), self.region.clone())
     }
+
+    /// The credentials that read the organization's policies.
+    pub async fn org_creds(&self) -> Result<crate::aws::org::OrgCreds> {
+        org_creds(
+            &self.conn,
+            self.org_profile.as_deref(),
+            self.org_role_arn.as_deref(),
+        )
+        .await
+    }
+}
+
+/// The credentials that read the organization's policies: `--org-role-arn`, else
+/// `--org-profile`, else the checking identity's own.
+pub async fn org_creds(
+    conn: &ConnArgs,
+    org_profile: Option<&str>,
+    org_role_arn: Option<&str>,
+) -> Result<crate::aws::org::OrgCreds> {
+    use crate::aws::org::OrgCreds;
+    if let Some(arn) = org_role_arn.filter(|a| !a.is_empty()) {
+        if !arn.starts_with("arn:") || !arn.contains(":role/") {
+            return Err(Error::Usage(format!(
+                "--org-role-arn {arn:?} is not a role ARN: expected arn:aws:iam::ACCOUNT:role/NAME"
+            )));
+        }
+        return Ok(OrgCreds::Role(arn.to_string()));
+    }
+    if let Some(p) = org_profile.filter(|p| !p.is_empty()) {
+        let opts = conn.options(Some(p.to_string()), None)?;
+        let cfg = crate::aws::sdk_config(&opts, Some("us-east-1")).await;
+        // The profile's credentials only: the default chain would take AWS_ACCESS_KEY_ID (the
+        // checking identity's) before any profile.
+        let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .profile_name(p)
+            .build();
+        let cfg = cfg
+            .to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            )
+            .build();
+        return Ok(OrgCreds::Profile(p.to_string(), Box::new(cfg)));
+    }
+    Ok(OrgCreds::Own)
 }
 
 impl ConnArgs {
@@ -310,6 +363,7 @@ impl ConnArgs {
                 "AWS_ENDPOINT_URL_KMS",
                 "AWS_ENDPOINT_URL_IAM",
                 "AWS_ENDPOINT_URL_STS",
+                "AWS_ENDPOINT_URL_ORGANIZATIONS",
             ] {
                 if let Some(v) = std::env::var(var).ok().filter(|v| !v.is_empty()) {
                     check_endpoint(Some(&v), var)?;
@@ -364,7 +418,7 @@ opposite, 2 usage error or unreadable input. --fail-on sets the exit code, never
 verdict.")]
 pub struct CheckArgs {
     /// Check a saved snapshot (ekm-check.snapshot/v1) instead of reading AWS
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["live", "profile", "endpoint_url"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["live", "profile", "endpoint_url", "org_profile", "org_role_arn"])]
     pub snapshot: Option<PathBuf>,
     /// Also do what OpenAI does: assume the role with the ExternalId, encrypt and decrypt as it,
     /// and check that the role refuses a missing or wrong ExternalId (EKM501–EKM503)
@@ -493,7 +547,10 @@ fn read_aws(reg: &Registration, aws: &AwsArgs, live: bool) -> Result<AwsRead> {
     rt.block_on(async {
         let region = to_read.kms_arn.as_deref().and_then(crate::aws::region_of);
         let cfg = crate::aws::sdk_config(&opts, region).await;
-        let mut loaded = crate::aws::loader::load(&cfg, &to_read, &now_utc()).await;
+        let org = aws.org_creds().await?;
+        let org_cache = crate::aws::org::OrgCache::default();
+        let mut loaded =
+            crate::aws::loader::load(&cfg, &to_read, &now_utc(), &org, &org_cache).await;
         if let Some(k) = bad_kms_arn {
             if let Some(snap) = loaded.snapshot.as_object_mut() {
                 snap.remove("key");

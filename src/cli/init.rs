@@ -39,8 +39,33 @@ pub struct InitArgs {
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Print instead the minimal read-only IAM policy for the identity that runs ekm-check
-    #[arg(long)]
+    #[arg(long, conflicts_with = "org_reader_policy")]
     pub checker_policy: bool,
+    /// Print instead the read-only policy that lets the management account or a delegated
+    /// administrator read the SCPs and RCPs for ekm-check (--org-profile / --org-role-arn)
+    #[arg(long)]
+    pub org_reader_policy: bool,
+}
+
+/// The read-only policy for the identity (in the management account or a delegated
+/// administrator) that reads the organization's SCPs and RCPs.
+pub fn org_reader_policy() -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "EkmCheckReadOrganizationPolicies",
+            "Effect": "Allow",
+            "Action": [
+                "organizations:DescribeOrganization",
+                "organizations:ListRoots",
+                "organizations:ListParents",
+                "organizations:ListPoliciesForTarget",
+                "organizations:DescribePolicy",
+                "organizations:ListAccounts"
+            ],
+            "Resource": "*"
+        }]
+    })
 }
 
 /// The names of the files `--output-dir` writes.
@@ -56,6 +81,10 @@ const KEY_ID_PLACEHOLDER: &str = "<KEY_ID>";
 pub fn run(a: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     let (cfg, _) = config::load(a.config.as_deref())?;
     let reg = a.registration.registration().or(&cfg.registration());
+    if a.org_reader_policy {
+        writeln!(out, "{}", fixes::pretty(&org_reader_policy()))?;
+        return Ok(exit::OK);
+    }
     if a.checker_policy {
         writeln!(out, "{}", fixes::pretty(&fixes::checker_policy(&reg)))?;
         return Ok(exit::OK);
@@ -679,5 +708,44 @@ mod tests {
         assert_eq!(sh_quote("a b"), "'a b'");
         assert_eq!(sh_quote("it's"), r"'it'\''s'");
         assert_eq!(sh_quote(""), "''");
+    }
+
+    #[test]
+    fn the_policies_name_the_organization_reads() {
+        let actions = |v: &serde_json::Value| -> Vec<String> {
+            v["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|s| match &s["Action"] {
+                    serde_json::Value::Array(a) => {
+                        a.iter().map(|x| x.as_str().unwrap().to_string()).collect()
+                    }
+                    x => vec![x.as_str().unwrap().to_string()],
+                })
+                .collect()
+        };
+        let checker = actions(&fixes::checker_policy(&Default::default()));
+        for a in ["organizations:DescribeOrganization", "kms:ListResourceTags"] {
+            assert!(checker.iter().any(|x| x == a), "{a}: {checker:?}");
+        }
+        let reader = actions(&org_reader_policy());
+        for a in [
+            "DescribeOrganization",
+            "ListRoots",
+            "ListParents",
+            "ListPoliciesForTarget",
+            "DescribePolicy",
+            "ListAccounts",
+        ] {
+            assert!(reader.contains(&format!("organizations:{a}")), "{a}");
+        }
+        assert!(
+            reader
+                .iter()
+                .all(|a| a.starts_with("organizations:Describe")
+                    || a.starts_with("organizations:List")),
+            "read-only: {reader:?}"
+        );
     }
 }

@@ -64,6 +64,14 @@ pub struct ScanArgs {
     /// The region for IAM and STS calls [default: the profile's]
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// Read the organization's SCPs and RCPs with this profile: the management account's or a
+    /// delegated administrator's [default: each scanned account's own credentials]
+    #[arg(long, value_name = "NAME", conflicts_with = "org_role_arn")]
+    pub org_profile: Option<String>,
+    /// Read the organization's SCPs and RCPs by assuming this role (in the management account or
+    /// a delegated administrator) with the scanned account's credentials
+    #[arg(long, value_name = "ARN")]
+    pub org_role_arn: Option<String>,
     #[command(flatten)]
     pub conn: super::check::ConnArgs,
     #[command(flatten)]
@@ -155,6 +163,13 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
         .build()
         .map_err(Error::Write)?;
     let collected_at = now_utc();
+    let org = rt.block_on(super::check::org_creds(
+        &a.conn,
+        a.org_profile.as_deref(),
+        a.org_role_arn.as_deref(),
+    ))?;
+    // Policies read once for the whole scan, whichever account's target they apply to.
+    let org_cache = crate::aws::org::OrgCache::default();
     let mut all: Vec<(Target, Discovery)> = Vec::new();
     let mut discoveries: Vec<Discovery> = Vec::new();
     for profile in &profiles {
@@ -207,7 +222,7 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
                     concurrency: a.concurrency,
                     external_id: external_id.clone(),
                 };
-                crate::aws::scan::scan(&sdk, &opts, &collected_at).await
+                crate::aws::scan::scan(&sdk, &opts, &collected_at, &org, &org_cache).await
             });
             for t in targets {
                 all.push((t, disc.clone()));

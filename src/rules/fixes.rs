@@ -76,7 +76,7 @@ pub fn checker_policy(reg: &crate::inputs::Registration) -> J {
             {
                 "Sid": "EkmCheckReadKey",
                 "Effect": "Allow",
-                "Action": ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListGrants"],
+                "Action": ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListGrants", "kms:ListResourceTags"],
                 "Resource": key
             },
             {
@@ -96,6 +96,12 @@ pub fn checker_policy(reg: &crate::inputs::Registration) -> J {
                 "Effect": "Allow",
                 "Action": ["iam:GetPolicy", "iam:GetPolicyVersion"],
                 "Resource": [format!("arn:aws:iam::{account}:policy/*"), "arn:aws:iam::aws:policy/*".to_string()]
+            },
+            {
+                "Sid": "EkmCheckDescribeOrganization",
+                "Effect": "Allow",
+                "Action": "organizations:DescribeOrganization",
+                "Resource": "*"
             },
             {
                 "Sid": "EkmCheckLiveSelfTestOptional",

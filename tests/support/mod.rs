@@ -30,6 +30,91 @@ pub fn moto() -> Option<String> {
 
 pub const ACCOUNT: &str = "123456789012";
 
+/// A moto server of its own, for a test that creates an organization: moto keeps an account's
+/// organization (and the member-to-management map) across `/moto-api/reset`, so organization
+/// scenarios never share the suite's server. Started from `EKM_TEST_PYTHON`'s moto (installed
+/// by scripts/test-all); with `CI=true` a missing one fails the test. Stopped on drop.
+pub struct OwnMoto {
+    pub url: String,
+    child: std::process::Child,
+}
+
+impl Drop for OwnMoto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn own_moto() -> Option<OwnMoto> {
+    let python = match std::env::var("EKM_TEST_PYTHON") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!(
+                    "EKM_TEST_PYTHON is not set: run the tests through scripts/test-all, which installs moto"
+                );
+            }
+            eprintln!("skipped: no moto to start (EKM_TEST_PYTHON; run scripts/test-all)");
+            return None;
+        }
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(&python)
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{python} -m moto.server: {e}"));
+    let url = format!("http://127.0.0.1:{port}");
+    let own = OwnMoto { url, child };
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(own);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("moto did not start on port {port} within 15 s");
+}
+
+/// An SDK configuration with these static credentials (e.g. an assumed role's in moto, whose
+/// account they select).
+pub async fn sdk_as(endpoint: &str, creds: &Creds) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_kms::config::Credentials::new(
+            creds.0.clone(),
+            creds.1.clone(),
+            creds.2.clone(),
+            None,
+            "test",
+        ))
+        .load()
+        .await
+}
+
+/// Access key, secret, session token.
+#[derive(Debug, Clone)]
+pub struct Creds(pub String, pub String, pub Option<String>);
+
+impl Creds {
+    pub fn test() -> Creds {
+        Creds("test".into(), "test".into(), None)
+    }
+}
+
 pub async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
@@ -222,7 +307,7 @@ fn operation(head: &[u8], body: &[u8]) -> (String, String) {
 }
 
 fn error_response(service: &str, code: &str, status: u16) -> Vec<u8> {
-    let (ctype, body) = if service == "kms" {
+    let (ctype, body) = if service == "kms" || service == "organizations" {
         (
             "application/x-amz-json-1.1",
             format!(r#"{{"__type":"{code}","message":"injected by the test proxy"}}"#),
@@ -407,12 +492,31 @@ pub async fn setup(
 /// Run the CLI against `endpoint` with only loopback in reach: static test credentials, no
 /// profile files, no instance metadata.
 pub fn ekm(endpoint: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ekm-check"))
-        .args(args)
+    ekm_as(endpoint, &Creds::test(), args)
+}
+
+/// `ekm` with these credentials.
+pub fn ekm_as(endpoint: &str, creds: &Creds, args: &[&str]) -> (i32, String, String) {
+    ekm_env(endpoint, creds, &[], args)
+}
+
+/// `ekm_as` with these environment variables set last (e.g. a credentials file for a profile).
+pub fn ekm_env(
+    endpoint: &str,
+    creds: &Creds,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ekm-check"));
+    cmd.args(args)
         .args(["--endpoint-url", endpoint])
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_ACCESS_KEY_ID", &creds.0)
+        .env("AWS_SECRET_ACCESS_KEY", &creds.1)
+        .env_remove("AWS_SESSION_TOKEN");
+    if let Some(t) = &creds.2 {
+        cmd.env("AWS_SESSION_TOKEN", t);
+    }
+    let out = cmd
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
         .env("AWS_CONFIG_FILE", "/dev/null")
@@ -421,6 +525,7 @@ pub fn ekm(endpoint: &str, args: &[&str]) -> (i32, String, String) {
         .env_remove("EKM_KMS_ARN")
         .env_remove("EKM_ROLE_ARN")
         .env_remove("EKM_EXTERNAL_ID")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     (

@@ -1,0 +1,488 @@
+//! The snapshot part `organization`: membership (DescribeOrganization, any member may), then,
+//! with credentials of the management account or a delegated administrator, the policy types
+//! enabled on the root (ListRoots) and, for each account that matters, its path from the root
+//! with the SCPs and RCPs attached at each level (ListParents, ListPoliciesForTarget,
+//! DescribePolicy once per distinct policy). Organizations is global: the client is signed in
+//! us-east-1 whatever the key's Region, and keeps the endpoint (`--endpoint-url`).
+//!
+//! Calls per read: 1 DescribeOrganization + 1 ListRoots + (levels - 1) ListParents per account +
+//! 2 ListPoliciesForTarget per distinct level (more only when paged) + 1 DescribePolicy per
+//! distinct policy not read before (the cache is shared across targets by `scan`). Independent
+//! calls run concurrently: ListRoots beside the walks; every ListPoliciesForTarget at once; every
+//! DescribePolicy at once. Only Describe/List calls (and AssumeRole for `--org-role-arn`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use aws_config::{Region, SdkConfig};
+use aws_sdk_kms::error::SdkError;
+use aws_sdk_organizations::types::PolicyType;
+use futures_util::future::join_all;
+use serde_json::{Map, Value as J, json};
+
+use super::describe_error;
+
+/// Which credentials read the organization's policies.
+#[derive(Debug, Clone, Default)]
+pub enum OrgCreds {
+    /// The checking identity's own (the role's account): works when they are the management
+    /// account's or a delegated administrator's.
+    #[default]
+    Own,
+    /// `--org-profile P`: an SDK configuration for that profile.
+    Profile(String, Box<SdkConfig>),
+    /// `--org-role-arn ARN`: assume this role with the checking identity's credentials.
+    Role(String),
+}
+
+impl OrgCreds {
+    fn label(&self) -> Option<String> {
+        match self {
+            OrgCreds::Own => None,
+            OrgCreds::Profile(p, _) => Some(format!("--org-profile {p}")),
+            OrgCreds::Role(r) => Some(format!("--org-role-arn {r}")),
+        }
+    }
+}
+
+/// What one read found, reused across targets (`scan`): policies by id, paths by account.
+#[derive(Default)]
+pub struct OrgCache {
+    policies: Mutex<HashMap<String, (String, J)>>,
+    /// Organizations clients are cheap, but an assumed role's credentials are not: once per run.
+    assumed: tokio::sync::OnceCell<Result<SdkConfig, String>>,
+}
+
+/// A failed call: the permission it needs, the AWS error code and text.
+struct Failure {
+    permission: &'static str,
+    code: Option<String>,
+    text: String,
+}
+
+fn fail<E, R>(permission: &'static str, e: &SdkError<E, R>) -> Failure
+where
+    E: aws_sdk_kms::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let (code, text) = describe_error(e);
+    Failure {
+        permission,
+        code,
+        text,
+    }
+}
+
+/// The account id in an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:…`).
+pub fn account_of(arn: &str) -> Option<&str> {
+    arn.split(':')
+        .nth(4)
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The Organizations client for a configuration: us-east-1, the configuration's endpoint.
+pub fn client(cfg: &SdkConfig) -> aws_sdk_organizations::Client {
+    let conf = aws_sdk_organizations::config::Builder::from(cfg)
+        .region(Region::from_static("us-east-1"))
+        .build();
+    aws_sdk_organizations::Client::from_conf(conf)
+}
+
+const READER_PERMISSIONS: &str = "organizations:ListRoots, ListParents, ListPoliciesForTarget and DescribePolicy (`ekm-check init --org-reader-policy`)";
+
+/// The errors entry for a failed policy read: the AWS error, the permission, the credentials.
+fn policies_error(f: &Failure, creds: &OrgCreds) -> String {
+    let denied = f
+        .code
+        .as_deref()
+        .is_some_and(|c| c.contains("AccessDenied"));
+    let hint = match (creds.label(), denied) {
+        (None, _) => format!(
+            "{} is answered only to the organization's management account or a delegated administrator, and the checking identity's credentials were used: give --org-profile or --org-role-arn for credentials of one of them allowed {READER_PERMISSIONS}",
+            f.permission
+        ),
+        (Some(l), true) => format!(
+            "the credentials of {l} were refused {}: they must be the management account's or a delegated administrator's and be allowed {READER_PERMISSIONS}",
+            f.permission
+        ),
+        (Some(l), false) => format!("{} with the credentials of {l}", f.permission),
+    };
+    format!("{} ({hint})", f.text)
+}
+
+/// Read the organization part for the accounts that matter. Returns the part (None when even
+/// membership could not be read) and the errors (`organization`, `organization.policies`).
+pub async fn read(
+    base: &SdkConfig,
+    creds: &OrgCreds,
+    accounts: &[String],
+    cache: &OrgCache,
+) -> (Option<J>, BTreeMap<String, String>) {
+    let mut errors = BTreeMap::new();
+    let own = client(base);
+    // --org-role-arn's AssumeRole beside DescribeOrganization: one round fewer.
+    let assumed = async {
+        match creds {
+            OrgCreds::Role(arn) => Some(
+                cache
+                    .assumed
+                    .get_or_init(|| async { assume(base, arn).await })
+                    .await,
+            ),
+            _ => None,
+        }
+    };
+    let (org, assumed) = tokio::join!(own.describe_organization().send(), assumed);
+    let org = match org {
+        Ok(o) => o,
+        Err(e) => {
+            let f = fail("organizations:DescribeOrganization", &e);
+            if f.code.as_deref() == Some("AWSOrganizationsNotInUseException") {
+                return (Some(json!({"in_organization": false})), errors);
+            }
+            let denied = f
+                .code
+                .as_deref()
+                .is_some_and(|c| c.contains("AccessDenied"));
+            let text = if denied {
+                format!(
+                    "{} ({})",
+                    f.text,
+                    super::loader::denied_by(&f.text, f.permission)
+                )
+            } else {
+                f.text
+            };
+            errors.insert("organization".into(), text);
+            return (None, errors);
+        }
+    };
+    let mut part = Map::new();
+    part.insert("in_organization".into(), J::Bool(true));
+    let o = org.organization();
+    if let Some(id) = o.and_then(|o| o.id()) {
+        part.insert("id".into(), J::String(id.into()));
+    }
+    if let Some(m) = o.and_then(|o| o.master_account_id()) {
+        part.insert("management_account_id".into(), J::String(m.into()));
+    }
+    let reader = match creds {
+        OrgCreds::Own => own,
+        OrgCreds::Profile(_, cfg) => client(cfg),
+        OrgCreds::Role(arn) => match assumed {
+            Some(Ok(cfg)) => client(cfg),
+            None => own,
+            Some(Err(e)) => {
+                errors.insert(
+                        "organization.policies".into(),
+                        format!(
+                            "{e} (sts:AssumeRole on --org-role-arn {arn}: the checking identity must be allowed to assume it, and its trust policy must trust the checking identity)"
+                        ),
+                    );
+                return (Some(J::Object(part)), errors);
+            }
+        },
+    };
+    match policies(&reader, accounts, cache).await {
+        Ok((types, paths)) => {
+            part.insert("policy_types".into(), json!(types));
+            part.insert("accounts".into(), J::Object(paths));
+        }
+        Err(f) => {
+            errors.insert("organization.policies".into(), policies_error(&f, creds));
+        }
+    }
+    (Some(J::Object(part)), errors)
+}
+
+async fn assume(base: &SdkConfig, arn: &str) -> Result<SdkConfig, String> {
+    let sts = aws_sdk_sts::Client::new(base);
+    let out = sts
+        .assume_role()
+        .role_arn(arn)
+        .role_session_name("ekm-check-org-read")
+        .duration_seconds(900)
+        .send()
+        .await
+        .map_err(|e| describe_error(&e).1)?;
+    let c = out
+        .credentials()
+        .ok_or_else(|| "AssumeRole returned no credentials".to_string())?;
+    let provider = aws_credential_types::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "ekm-check-org-role",
+    );
+    Ok(base
+        .to_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+        )
+        .build())
+}
+
+type Paths = Map<String, J>;
+
+async fn policies(
+    c: &aws_sdk_organizations::Client,
+    accounts: &[String],
+    cache: &OrgCache,
+) -> Result<(Vec<String>, Paths), Failure> {
+    // ListRoots beside the walks up from each account.
+    let roots = async {
+        let mut types = Vec::new();
+        let mut token = None;
+        loop {
+            let r = c
+                .list_roots()
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| fail("organizations:ListRoots", &e))?;
+            for root in r.roots() {
+                for t in root.policy_types() {
+                    if t.status().map(|s| s.as_str()) == Some("ENABLED") {
+                        if let Some(ty) = t.r#type() {
+                            let ty = ty.as_str().to_string();
+                            if !types.contains(&ty) {
+                                types.push(ty);
+                            }
+                        }
+                    }
+                }
+            }
+            match r.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok::<_, Failure>(types),
+            }
+        }
+    };
+    let walks = join_all(accounts.iter().map(|a| walk(c, a)));
+    let (types, walks) = tokio::join!(roots, walks);
+    let types = types?;
+    let mut paths: Vec<(String, Vec<String>)> = Vec::new();
+    for (a, w) in accounts.iter().zip(walks) {
+        paths.push((a.clone(), w?));
+    }
+    // Every distinct level, both types, at once.
+    let mut targets: Vec<&str> = Vec::new();
+    for (_, p) in &paths {
+        for t in p {
+            if !targets.contains(&t.as_str()) {
+                targets.push(t);
+            }
+        }
+    }
+    let kinds = [
+        PolicyType::ServiceControlPolicy,
+        PolicyType::ResourceControlPolicy,
+    ];
+    let lists = join_all(
+        targets
+            .iter()
+            .flat_map(|t| kinds.iter().map(move |k| (*t, k.clone())))
+            .map(|(t, k)| async move { ((t, k.clone()), attached(c, t, k).await) }),
+    )
+    .await;
+    let mut attached_at: HashMap<(&str, PolicyType), Vec<(String, String)>> = HashMap::new();
+    for (k, r) in lists {
+        attached_at.insert(k, r?);
+    }
+    // Every distinct policy not read before, at once.
+    let mut ids: Vec<&str> = Vec::new();
+    {
+        let known = cache.policies.lock().unwrap_or_else(|p| p.into_inner());
+        for list in attached_at.values() {
+            for (id, _) in list {
+                if !known.contains_key(id) && !ids.contains(&id.as_str()) {
+                    ids.push(id);
+                }
+            }
+        }
+    }
+    let described = join_all(ids.iter().map(|id| async move {
+        let r = c
+            .describe_policy()
+            .policy_id(*id)
+            .send()
+            .await
+            .map_err(|e| fail("organizations:DescribePolicy", &e))?;
+        let p = r.policy();
+        let name = p
+            .and_then(|p| p.policy_summary())
+            .and_then(|s| s.name())
+            .unwrap_or_default()
+            .to_string();
+        let doc = p
+            .and_then(|p| p.content())
+            .map(|t| serde_json::from_str(t).unwrap_or_else(|_| J::String(t.to_string())))
+            .unwrap_or(J::Null);
+        Ok::<_, Failure>((id.to_string(), (name, doc)))
+    }))
+    .await;
+    {
+        let mut known = cache.policies.lock().unwrap_or_else(|p| p.into_inner());
+        for d in described {
+            let (id, v) = d?;
+            known.insert(id, v);
+        }
+    }
+    let known = cache.policies.lock().unwrap_or_else(|p| p.into_inner());
+    let level = |t: &str, k: PolicyType| -> J {
+        J::Array(
+            attached_at
+                .get(&(t, k))
+                .into_iter()
+                .flatten()
+                .map(|(id, listed_name)| {
+                    let (name, doc) = known
+                        .get(id)
+                        .cloned()
+                        .unwrap_or((listed_name.clone(), J::Null));
+                    let name = if name.is_empty() {
+                        listed_name.clone()
+                    } else {
+                        name
+                    };
+                    json!({"id": id, "name": name, "document": doc})
+                })
+                .collect(),
+        )
+    };
+    let mut out = Map::new();
+    for (a, p) in &paths {
+        let path: Vec<J> = p
+            .iter()
+            .map(|t| {
+                json!({"target": t,
+                       "scps": level(t, PolicyType::ServiceControlPolicy),
+                       "rcps": level(t, PolicyType::ResourceControlPolicy)})
+            })
+            .collect();
+        out.insert(a.clone(), json!({"path": path}));
+    }
+    Ok((types, out))
+}
+
+/// The targets from the root down to the account: ListParents until a ROOT.
+async fn walk(c: &aws_sdk_organizations::Client, account: &str) -> Result<Vec<String>, Failure> {
+    let mut up = vec![account.to_string()];
+    // The deepest tree Organizations allows is the root and five levels of OUs.
+    for _ in 0..8 {
+        let cur = up.last().cloned().unwrap_or_default();
+        let mut parent = None;
+        let mut token = None;
+        loop {
+            let r = c
+                .list_parents()
+                .child_id(&cur)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| fail("organizations:ListParents", &e))?;
+            if parent.is_none() {
+                parent = r
+                    .parents()
+                    .first()
+                    .map(|p| (p.id().unwrap_or_default().to_string(), p.r#type().cloned()));
+            }
+            match r.next_token() {
+                Some(t) if !t.is_empty() && parent.is_none() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        let Some((id, ty)) = parent else {
+            return Err(Failure {
+                permission: "organizations:ListParents",
+                code: None,
+                text: format!("ListParents returned no parent for {cur}"),
+            });
+        };
+        up.push(id);
+        if ty.as_ref().map(|t| t.as_str()) == Some("ROOT") {
+            up.reverse();
+            return Ok(up);
+        }
+    }
+    Err(Failure {
+        permission: "organizations:ListParents",
+        code: None,
+        text: format!("no root above {account} after 8 levels"),
+    })
+}
+
+/// The policies of one type attached directly to a target, following NextToken (past empty pages).
+async fn attached(
+    c: &aws_sdk_organizations::Client,
+    target: &str,
+    kind: PolicyType,
+) -> Result<Vec<(String, String)>, Failure> {
+    let mut all = Vec::new();
+    let mut token = None;
+    loop {
+        let r = c
+            .list_policies_for_target()
+            .target_id(target)
+            .filter(kind.clone())
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| fail("organizations:ListPoliciesForTarget", &e))?;
+        all.extend(r.policies().iter().map(|p| {
+            (
+                p.id().unwrap_or_default().to_string(),
+                p.name().unwrap_or_default().to_string(),
+            )
+        }));
+        match r.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(all),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_come_from_arns() {
+        assert_eq!(
+            account_of("arn:aws:iam::111122223333:role/x"),
+            Some("111122223333")
+        );
+        assert_eq!(
+            account_of("arn:aws:kms:eu-west-1:444455556666:key/abc"),
+            Some("444455556666")
+        );
+        assert_eq!(account_of("alias/x"), None);
+    }
+
+    #[test]
+    fn a_refused_read_names_the_permission_and_the_credentials() {
+        let f = Failure {
+            permission: "organizations:ListParents",
+            code: Some("AccessDeniedException".into()),
+            text: "AccessDeniedException: You don't have permissions to access this resource."
+                .into(),
+        };
+        let own = policies_error(&f, &OrgCreds::Own);
+        assert!(own.starts_with("AccessDeniedException"), "{own}");
+        assert!(own.contains("organizations:ListParents"), "{own}");
+        assert!(
+            own.contains("--org-profile") && own.contains("--org-role-arn"),
+            "{own}"
+        );
+        assert!(own.contains("management account"), "{own}");
+        let role = policies_error(
+            &f,
+            &OrgCreds::Role("arn:aws:iam::999988887777:role/r".into()),
+        );
+        assert!(
+            role.contains("--org-role-arn arn:aws:iam::999988887777:role/r"),
+            "{role}"
+        );
+    }
+}
