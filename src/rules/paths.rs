@@ -338,17 +338,7 @@ impl<'a> Cx<'a> {
             )));
         };
         let principal = session_of(partition, account, name);
-        let mut ctx = Context::default();
-        ctx.set("aws:PrincipalArn", vec![role_arn.to_string()]);
-        ctx.set("aws:SecureTransport", vec!["true".into()]);
-        ctx.set("aws:PrincipalType", vec!["AssumedRole".into()]);
-        ctx.set("aws:PrincipalIsAWSService", vec!["false".into()]);
-        ctx.set("aws:ViaAWSService", vec!["false".into()]);
-        ctx.set("kms:EncryptionAlgorithm", vec!["SYMMETRIC_DEFAULT".into()]);
-        if let Some(parts) = arn_parts(key_arn) {
-            ctx.set("aws:RequestedRegion", vec![parts[3].to_string()]);
-            ctx.set("aws:ResourceAccount", vec![parts[4].to_string()]);
-        }
+        let mut ctx = session_crypto_context(role_arn, key_arn);
         if let Some(role_id) = i.role.get().and_then(|r| r.role_id.as_deref()) {
             ctx.set("aws:userid", vec![format!("{role_id}:{SESSION_NAME}")]);
         } else {
@@ -425,6 +415,24 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// What the role session's Encrypt and Decrypt on the key certainly carry: the role as
+/// `aws:PrincipalArn`, HTTPS, no AWS service in between, the key's Region and account. The
+/// identity-side path and the organization rules both start from it.
+pub fn session_crypto_context(role_arn: &str, key_arn: &str) -> Context {
+    let mut ctx = Context::default();
+    ctx.set("aws:PrincipalArn", vec![role_arn.to_string()]);
+    ctx.set("aws:SecureTransport", vec!["true".into()]);
+    ctx.set("aws:PrincipalType", vec!["AssumedRole".into()]);
+    ctx.set("aws:PrincipalIsAWSService", vec!["false".into()]);
+    ctx.set("aws:ViaAWSService", vec!["false".into()]);
+    ctx.set("kms:EncryptionAlgorithm", vec!["SYMMETRIC_DEFAULT".into()]);
+    if let Some(parts) = arn_parts(key_arn) {
+        ctx.set("aws:RequestedRegion", vec![parts[3].to_string()]);
+        ctx.set("aws:ResourceAccount", vec![parts[4].to_string()]);
+    }
+    ctx
+}
+
 fn undecidable_reg(i: &Inputs, field: &str) -> PathResult<'static> {
     let flag = field.replace('_', "-");
     let msg = format!("{field} is not known: give --{flag} (or set it in ekm-check.toml)");
@@ -436,7 +444,7 @@ fn undecidable_reg(i: &Inputs, field: &str) -> PathResult<'static> {
 }
 
 /// OpenAI's session of the role: `arn:…:sts::ACCOUNT:assumed-role/NAME/OpenAI-EKM-Service`.
-fn session_of(partition: &str, account: &str, name: &str) -> Principal {
+pub fn session_of(partition: &str, account: &str, name: &str) -> Principal {
     let session = format!("arn:{partition}:sts::{account}:assumed-role/{name}/{SESSION_NAME}");
     Principal::parse(&session).expect("built from a valid role")
 }

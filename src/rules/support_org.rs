@@ -323,13 +323,12 @@ pub fn check(cx: &Cx<'_>, which: Check) -> Outcome {
             else {
                 return Outcome::unknown(format!("{role_arn} is not a role ARN (see EKM002)"));
             };
-            let session =
-                format!("arn:{partition}:sts::{role_account}:assumed-role/{name}/{SESSION_NAME}");
+            let session = super::paths::session_of(&partition, &role_account, &name);
             ["kms:Encrypt", "kms:Decrypt"]
                 .into_iter()
                 .map(|action| {
-                    let ctx = crypto_context(cx, org, role_arn, role_path, key_arn, &account);
-                    let principal = Principal::parse(&session).expect("built from a role");
+                    let ctx = crypto_context(cx, org, role_arn, role_path, key_arn);
+                    let principal = session.clone();
                     let request = Request::new(principal, action, key_arn, ctx);
                     let ev = eval::evaluate(&request, &set);
                     let allowed = org_allowed(&ev);
@@ -404,19 +403,8 @@ fn crypto_context(
     role_arn: &str,
     role_path: Option<&[OrgLevel]>,
     key_arn: &str,
-    key_account_path_of: &str,
 ) -> Context {
-    let mut ctx = Context::default();
-    ctx.set("aws:PrincipalArn", vec![role_arn.to_string()]);
-    ctx.set("aws:SecureTransport", vec!["true".into()]);
-    ctx.set("aws:PrincipalType", vec!["AssumedRole".into()]);
-    ctx.set("aws:PrincipalIsAWSService", vec!["false".into()]);
-    ctx.set("aws:ViaAWSService", vec!["false".into()]);
-    ctx.set("kms:EncryptionAlgorithm", vec!["SYMMETRIC_DEFAULT".into()]);
-    if let Some(parts) = arn_parts(key_arn) {
-        ctx.set("aws:RequestedRegion", vec![parts[3].to_string()]);
-        ctx.set("aws:ResourceAccount", vec![parts[4].to_string()]);
-    }
+    let mut ctx = super::paths::session_crypto_context(role_arn, key_arn);
     match &org.id {
         Some(id) => {
             ctx.set("aws:PrincipalOrgID", vec![id.clone()]);
@@ -444,7 +432,6 @@ fn crypto_context(
             ctx.mark_unknown("aws:ResourceOrgPaths");
         }
     }
-    let _ = key_account_path_of;
     // Session tags exist only when the trust policy lets OpenAI pass them (sts:TagSession).
     let tag_session = cx
         .inputs
