@@ -1,5 +1,5 @@
-//! Meta-tests: every rule is registered, documented and covered by scenarios; ids are unique;
-//! messages share one style.
+//! Meta-tests: every rule is registered, documented and covered by scenarios, and its file sits
+//! in its family's folder; ids are unique; messages share one style.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -159,4 +159,45 @@ fn messages_start_lower_case_and_end_without_a_period() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// Every rule file, as a path under `src/rules/`: `key_policy/ekm201_key_policy_blocks_role.rs`.
+fn rule_files(dir: &Path, under: &str, out: &mut Vec<String>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().to_string();
+        let rel = if under.is_empty() {
+            name.clone()
+        } else {
+            format!("{under}/{name}")
+        };
+        if e.file_type().unwrap().is_dir() {
+            rule_files(&e.path(), &rel, out);
+        } else if name.starts_with("ekm") && name.ends_with(".rs") {
+            out.push(rel);
+        }
+    }
+}
+
+#[test]
+fn every_rule_file_sits_in_the_folder_of_its_family() {
+    let mut expected: Vec<String> = RULES
+        .iter()
+        .map(|r| {
+            format!(
+                "{}/{}_{}.rs",
+                r.meta.family.as_str().replace('-', "_"),
+                r.meta.id.to_ascii_lowercase(),
+                r.meta.slug.replace('-', "_")
+            )
+        })
+        .collect();
+    expected.sort();
+    let mut found = Vec::new();
+    rule_files(&root().join("src/rules"), "", &mut found);
+    found.sort();
+    assert_eq!(
+        found, expected,
+        "each rule is src/rules/<family>/ekmnnn_<slug>.rs, its family as in META (key-policy: key_policy)"
+    );
 }

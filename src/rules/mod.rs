@@ -4,53 +4,28 @@
 //! documentation from `rules/EKMnnn-slug.md`) and a `check` function from the shared context
 //! to an [`Outcome`]. [`RULES`] lists them in catalogue order. Rules never decide levels or
 //! suppressions: those are applied in one place, after every rule ran.
+//!
+//! Each [`Family`] has its folder, `src/rules/<family>/` (`key-policy` is `key_policy/`), with
+//! one file per rule and the helpers only that family uses. The helpers here are shared by
+//! several families: [`paths`] (OpenAI's requests, decided once), [`fixes`] (the documents to
+//! paste), [`caller`] (conditions that restrict the caller), [`support_inputs`] (registration
+//! values and document text) and [`support_keypolicy`] (the key policy and the role's
+//! documents, read statement by statement).
 
 pub mod caller;
 pub mod fixes;
 pub mod paths;
 pub mod support_inputs;
 pub mod support_keypolicy;
-pub mod support_org;
-pub mod support_trust;
 
-mod ekm001_kms_arn_malformed;
-mod ekm002_role_arn_malformed;
-mod ekm003_external_id_unexpected;
-mod ekm004_policy_json_invalid;
-mod ekm005_placeholder_left;
-mod ekm006_policy_grammar;
-mod ekm101_key_missing;
-mod ekm102_key_not_symmetric;
-mod ekm103_key_not_enabled;
-mod ekm104_key_not_customer_managed;
-mod ekm105_key_material_expires;
-mod ekm106_key_rotation_off;
-mod ekm107_key_arn_mismatch;
-mod ekm201_key_policy_blocks_role;
-mod ekm202_key_policy_denies_role;
-mod ekm203_key_policy_conditional;
-mod ekm204_key_policy_public;
-mod ekm301_role_missing;
-mod ekm302_role_cannot_encrypt;
-mod ekm303_role_cannot_decrypt;
-mod ekm304_policy_resource_is_alias;
-mod ekm305_role_kms_overbroad;
-mod ekm306_role_grants_beyond_kms;
-mod ekm307_boundary_blocks_role;
-mod ekm401_trust_blocks_openai;
-mod ekm402_trust_principal_broad;
-mod ekm403_external_id_not_required;
-mod ekm404_external_id_mismatch;
-mod ekm405_trust_public;
-mod ekm406_trust_other_principals;
-mod ekm407_trust_denies_openai;
-mod ekm501_live_assume_failed;
-mod ekm502_live_round_trip_failed;
-mod ekm503_live_external_id_not_enforced;
-mod ekm601_org_policies_unseen;
-mod ekm602_rcp_blocks_openai;
-mod ekm603_scp_blocks_role;
-mod ekm604_rcp_blocks_kms;
+// The rule families, one folder each (`RULES` below keeps the catalogue order).
+pub mod inputs;
+pub mod key;
+pub mod key_policy;
+pub mod live;
+pub mod organization;
+pub mod role;
+pub mod trust;
 
 use serde::Serialize;
 use serde_json::Value as J;
@@ -315,51 +290,51 @@ pub struct Suppression {
 }
 
 macro_rules! rules {
-    ($($m:ident),* $(,)?) => {
+    ($($f:ident::$m:ident),* $(,)?) => {
         /// Every rule, in catalogue order.
-        pub static RULES: &[Rule] = &[$(Rule { meta: &$m::META, check: $m::check }),*];
+        pub static RULES: &[Rule] = &[$(Rule { meta: &$f::$m::META, check: $f::$m::check }),*];
     };
 }
 
 rules!(
-    ekm001_kms_arn_malformed,
-    ekm002_role_arn_malformed,
-    ekm003_external_id_unexpected,
-    ekm004_policy_json_invalid,
-    ekm005_placeholder_left,
-    ekm006_policy_grammar,
-    ekm101_key_missing,
-    ekm102_key_not_symmetric,
-    ekm103_key_not_enabled,
-    ekm104_key_not_customer_managed,
-    ekm105_key_material_expires,
-    ekm106_key_rotation_off,
-    ekm107_key_arn_mismatch,
-    ekm201_key_policy_blocks_role,
-    ekm202_key_policy_denies_role,
-    ekm203_key_policy_conditional,
-    ekm204_key_policy_public,
-    ekm301_role_missing,
-    ekm302_role_cannot_encrypt,
-    ekm303_role_cannot_decrypt,
-    ekm304_policy_resource_is_alias,
-    ekm305_role_kms_overbroad,
-    ekm306_role_grants_beyond_kms,
-    ekm307_boundary_blocks_role,
-    ekm401_trust_blocks_openai,
-    ekm402_trust_principal_broad,
-    ekm403_external_id_not_required,
-    ekm404_external_id_mismatch,
-    ekm405_trust_public,
-    ekm406_trust_other_principals,
-    ekm407_trust_denies_openai,
-    ekm501_live_assume_failed,
-    ekm502_live_round_trip_failed,
-    ekm503_live_external_id_not_enforced,
-    ekm601_org_policies_unseen,
-    ekm602_rcp_blocks_openai,
-    ekm603_scp_blocks_role,
-    ekm604_rcp_blocks_kms,
+    inputs::ekm001_kms_arn_malformed,
+    inputs::ekm002_role_arn_malformed,
+    inputs::ekm003_external_id_unexpected,
+    inputs::ekm004_policy_json_invalid,
+    inputs::ekm005_placeholder_left,
+    inputs::ekm006_policy_grammar,
+    key::ekm101_key_missing,
+    key::ekm102_key_not_symmetric,
+    key::ekm103_key_not_enabled,
+    key::ekm104_key_not_customer_managed,
+    key::ekm105_key_material_expires,
+    key::ekm106_key_rotation_off,
+    key::ekm107_key_arn_mismatch,
+    key_policy::ekm201_key_policy_blocks_role,
+    key_policy::ekm202_key_policy_denies_role,
+    key_policy::ekm203_key_policy_conditional,
+    key_policy::ekm204_key_policy_public,
+    role::ekm301_role_missing,
+    role::ekm302_role_cannot_encrypt,
+    role::ekm303_role_cannot_decrypt,
+    role::ekm304_policy_resource_is_alias,
+    role::ekm305_role_kms_overbroad,
+    role::ekm306_role_grants_beyond_kms,
+    role::ekm307_boundary_blocks_role,
+    trust::ekm401_trust_blocks_openai,
+    trust::ekm402_trust_principal_broad,
+    trust::ekm403_external_id_not_required,
+    trust::ekm404_external_id_mismatch,
+    trust::ekm405_trust_public,
+    trust::ekm406_trust_other_principals,
+    trust::ekm407_trust_denies_openai,
+    live::ekm501_live_assume_failed,
+    live::ekm502_live_round_trip_failed,
+    live::ekm503_live_external_id_not_enforced,
+    organization::ekm601_org_policies_unseen,
+    organization::ekm602_rcp_blocks_openai,
+    organization::ekm603_scp_blocks_role,
+    organization::ekm604_rcp_blocks_kms,
 );
 
 /// Find a rule by id (`EKM102`, case-insensitive) or slug.
