@@ -6,7 +6,15 @@
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ekm-check");
-const COMMANDS: &[&str] = &["check", "lint", "snapshot", "scan", "eval", "init"];
+const COMMANDS: &[&str] = &[
+    "check",
+    "lint",
+    "snapshot",
+    "scan",
+    "eval",
+    "init",
+    "merge-reports",
+];
 
 fn help(cmd: &str, columns: usize) -> String {
     let out = Command::new(BIN)

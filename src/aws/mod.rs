@@ -1,6 +1,7 @@
 //! Reading the customer's AWS account: the standard credential chain and configuration, and a
 //! loader that fills an `ekm-check.snapshot/v1` with read-only calls, run concurrently.
 
+pub mod accounts;
 pub mod live;
 pub mod loader;
 pub mod org;
@@ -26,6 +27,8 @@ pub struct AwsOptions {
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 4;
+/// A scan makes many calls per account: throttling is retried at least this often.
+pub const SCAN_MIN_ATTEMPTS: u32 = 8;
 
 /// The SDK configuration: aws-config's default chain (environment, profiles, SSO,
 /// `credential_process`, IMDS), with the region from `--region`, else from the key's ARN, else

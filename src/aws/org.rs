@@ -33,6 +33,8 @@ pub enum OrgCreds {
     Profile(String, Box<SdkConfig>),
     /// `--org-role-arn ARN`: assume this role with the checking identity's credentials.
     Role(String),
+    /// `scan --organization`: the credentials that listed the organization's accounts.
+    Listing(Box<SdkConfig>),
 }
 
 impl OrgCreds {
@@ -41,6 +43,9 @@ impl OrgCreds {
             OrgCreds::Own => None,
             OrgCreds::Profile(p, _) => Some(format!("--org-profile {p}")),
             OrgCreds::Role(r) => Some(format!("--org-role-arn {r}")),
+            OrgCreds::Listing(_) => {
+                Some("the credentials that listed the organization's accounts".into())
+            }
         }
     }
 }
@@ -168,7 +173,7 @@ pub async fn read(
     }
     let reader = match creds {
         OrgCreds::Own => own,
-        OrgCreds::Profile(_, cfg) => client(cfg),
+        OrgCreds::Profile(_, cfg) | OrgCreds::Listing(cfg) => client(cfg),
         OrgCreds::Role(arn) => match assumed {
             Some(Ok(cfg)) => client(cfg),
             None => own,

@@ -124,6 +124,9 @@ pub enum Format {
     Junit,
     /// SARIF 2.1.0, e.g. for GitHub code scanning
     Sarif,
+    /// JSON Lines: each report compact on one line (scan: streamed as each account completes,
+    /// then one line per account and a summary line)
+    Jsonl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -810,13 +813,7 @@ pub(crate) fn finish(
         assumed,
         origins,
     };
-    write_reports(
-        std::slice::from_ref(&report),
-        o,
-        &targets,
-        &serde_json::Value::Null,
-        out,
-    )?;
+    write_reports(std::slice::from_ref(&report), o, &targets, None, out)?;
     Ok(if report.passes() {
         exit::OK
     } else {
@@ -857,29 +854,35 @@ pub fn write_reports(
     reports: &[Report],
     o: &OutputArgs,
     targets: &[(Format, Option<PathBuf>)],
-    discovery: &serde_json::Value,
+    scan: Option<&[report::accounts::AccountEntry]>,
     out: &mut dyn Write,
 ) -> Result<()> {
     for (format, file) in targets {
         let to_terminal = file.is_none() && std::io::stdout().is_terminal();
-        let text = match format {
-            Format::Json if discovery.is_null() && reports.len() == 1 => {
-                report::json::render(&reports[0])
+        let text = match (format, scan) {
+            (Format::Json, None) if reports.len() == 1 => report::json::render(&reports[0]),
+            (Format::Json, accounts) => {
+                report::json::render_scan(reports, accounts.unwrap_or_default())
             }
-            Format::Json => report::json::render_scan(reports, discovery),
-            Format::Table if discovery.is_null() && reports.len() == 1 => report::table::render(
+            (Format::Jsonl, None) => reports.iter().map(report::json::line).collect(),
+            (Format::Jsonl, Some(accounts)) => report::json::render_scan_lines(reports, accounts),
+            (Format::Table, None) if reports.len() == 1 => report::table::render(
                 &reports[0],
                 color_enabled(o.color, to_terminal),
                 report::table::width_for(to_terminal),
             ),
-            Format::Table => report::table::render_scan(
+            (Format::Table, accounts) => report::table::render_scan(
                 reports,
-                discovery,
+                accounts.unwrap_or_default(),
                 color_enabled(o.color, to_terminal),
                 report::table::width_for(to_terminal),
             ),
-            Format::Junit => report::junit::render(reports, junit_time(o)?),
-            Format::Sarif => report::sarif::render(reports),
+            (Format::Junit, accounts) => {
+                report::junit::render_scan(reports, accounts.unwrap_or_default(), junit_time(o)?)
+            }
+            (Format::Sarif, accounts) => {
+                report::sarif::render_scan(reports, accounts.unwrap_or_default())
+            }
         };
         match file {
             Some(p) => write_file(p, &text)?,

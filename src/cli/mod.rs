@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod check;
 pub mod eval;
 pub mod init;
+pub mod merge;
 pub mod scan;
 
 use std::ffi::OsString;
@@ -54,6 +55,8 @@ pub enum Command {
     Lint(check::LintArgs),
     /// Find every role that trusts OpenAI and every key it uses, across accounts, and check each
     Scan(scan::ScanArgs),
+    /// Join scan reports split across CI jobs into one (every target, every account, the counts)
+    MergeReports(merge::MergeArgs),
     /// Decide one IAM request (or a batch) against policy documents, and explain the answer
     Eval(eval::EvalArgs),
     /// Print correct documents for the setup steps and the registration payload
@@ -110,6 +113,7 @@ where
         Command::Snapshot(a) => check::run_snapshot(&a, out, err),
         Command::Lint(a) => check::run_lint(&a, out, err),
         Command::Scan(a) => scan::run(&a, out, err),
+        Command::MergeReports(a) => merge::run(&a, out),
         Command::Eval(a) => eval::run(&a, out, err),
         Command::Init(a) => init::run(&a, out, err),
         Command::Rules(a) => catalog::run_rules(&a, out),

@@ -1,16 +1,18 @@
 //! `scan`: every role that trusts OpenAI, every key it uses, across accounts; one report each.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::Value as J;
 
-use super::check::{OutputArgs, now_utc, today, write_reports};
+use super::check::{Format, OutputArgs, now_utc, today, write_reports};
 use super::exit;
-use crate::aws::scan::{ALL_REGIONS, Discovery, ScanOptions, Target};
+use crate::aws::scan::{ALL_REGIONS, ScanOptions, Target};
 use crate::config;
 use crate::error::{Error, Result};
+use crate::report::accounts::{AccountEntry, AccountStatus};
 use crate::report::gate;
 use crate::report::{FailOn, Report};
 use crate::rules::{self, Status};
@@ -33,21 +35,46 @@ Examples (variables keep each line short enough to paste from any terminal):
   a=arn:aws:iam::111122223333:role/ekm-check-readonly
   b=arn:aws:iam::444455556666:role/ekm-check-readonly
   ekm-check scan --assume-role \"$a\" --assume-role \"$b\"
+  ekm-check scan --organization \\
+    --member-role ekm-check-readonly --ou ou-ab12-11111111 \\
+    --format jsonl --output scan.jsonl
 
-Exit codes: 0 every target ready, 1 a target not ready or an account could not be read, \
+--organization (with the management account's or a delegated administrator's credentials) \
+lists the organization's active accounts and enters each as --member-role; every account \
+appears in the report, scanned, unreadable (with the role tried and AWS's error) or skipped by \
+a filter. Split a large organization across jobs with --ou or --account and join the JSON \
+reports with `ekm-check merge-reports`.
+
+Exit codes: 0 every target ready, 1 a target not ready or an account could not be (fully) read, \
 2 usage error or no AWS access at all.")]
 pub struct ScanArgs {
     /// An AWS profile to scan (repeatable: one account each) [default: the default chain]
     #[arg(long, value_name = "NAME")]
     pub profile: Vec<String>,
     /// A read-only role to assume in each account to scan (repeatable)
-    #[arg(long, value_name = "ARN")]
+    #[arg(long, value_name = "ARN", conflicts_with = "organization")]
     pub assume_role: Vec<String>,
+    /// Scan every active account of the AWS Organization, entering each through --member-role
+    /// (run with the management account's or a delegated administrator's credentials)
+    #[arg(long)]
+    pub organization: bool,
+    /// The read-only role assumed in each member account: its name, with its path if it has one
+    #[arg(long, value_name = "NAME", requires = "organization")]
+    pub member_role: Option<String>,
+    /// Only the accounts under this OU (or root), at any depth (repeatable)
+    #[arg(long = "ou", value_name = "ID", requires = "organization")]
+    pub ou: Vec<String>,
+    /// Only this account (repeatable)
+    #[arg(long = "account", value_name = "ID", requires = "organization")]
+    pub account: Vec<String>,
+    /// Never this account (repeatable)
+    #[arg(long, value_name = "ID", requires = "organization")]
+    pub exclude_account: Vec<String>,
     /// Regions whose keys are listed for wildcard resources: comma-separated, or `all`
     /// [default: the profile's region]
     #[arg(long, value_delimiter = ',', value_name = "REGION,…")]
     pub regions: Vec<String>,
-    /// AWS reads in flight at once (per account)
+    /// Accounts scanned at once, and AWS reads in flight at once within each account
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub concurrency: usize,
     /// The expected ExternalId [default: each role's trust policy's own values]
@@ -122,14 +149,197 @@ fn bad(status: &str) -> bool {
     status == "fail" || status == "unknown"
 }
 
+/// One account to scan, and how to enter it.
+struct Plan {
+    id: Option<String>,
+    name: Option<String>,
+    profile: Option<String>,
+    role_arn: Option<String>,
+}
+
+impl Plan {
+    fn via(&self) -> String {
+        match (&self.role_arn, &self.profile) {
+            (Some(r), _) => format!("role {r}"),
+            (None, Some(p)) => format!("profile {p}"),
+            (None, None) => "the default credentials".into(),
+        }
+    }
+}
+
+/// The SDK configuration for a profile: IAM is global, so without a configured region it is
+/// read through us-east-1. Throttling slows the scan down (adaptive retries) instead of failing it.
+async fn base_config(opts: &crate::aws::AwsOptions) -> aws_config::SdkConfig {
+    let mut sdk = crate::aws::sdk_config(opts, None).await;
+    if sdk.region().is_none_or(|r| r.as_ref().is_empty()) {
+        sdk = crate::aws::sdk_config(opts, Some("us-east-1")).await;
+    }
+    let attempts = opts
+        .max_attempts
+        .unwrap_or(crate::aws::DEFAULT_MAX_ATTEMPTS)
+        .max(crate::aws::SCAN_MIN_ATTEMPTS);
+    sdk.to_builder()
+        .retry_config(
+            aws_config::retry::RetryConfig::adaptive()
+                .with_max_attempts(attempts)
+                .with_initial_backoff(std::time::Duration::from_millis(200)),
+        )
+        .build()
+}
+
+/// The accounts to scan: the organization's (`--organization`), else each profile × role.
+async fn plans(
+    a: &ScanArgs,
+    bases: &BTreeMap<Option<String>, aws_config::SdkConfig>,
+) -> Result<(Vec<Plan>, Vec<AccountEntry>)> {
+    let mut skipped = Vec::new();
+    if !a.organization {
+        let profiles: Vec<Option<String>> = if a.profile.is_empty() {
+            vec![None]
+        } else {
+            a.profile.iter().cloned().map(Some).collect()
+        };
+        let mut plans = Vec::new();
+        for p in &profiles {
+            if a.assume_role.is_empty() {
+                plans.push(Plan {
+                    id: None,
+                    name: None,
+                    profile: p.clone(),
+                    role_arn: None,
+                });
+            }
+            for r in &a.assume_role {
+                plans.push(Plan {
+                    id: crate::aws::org::account_of(r).map(str::to_string),
+                    name: None,
+                    profile: p.clone(),
+                    role_arn: Some(r.clone()),
+                });
+            }
+        }
+        return Ok((plans, skipped));
+    }
+    let profile = a.profile.first().cloned();
+    let base = &bases[&profile];
+    let who = aws_sdk_sts::Client::new(base)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
+            Error::NoAccess(format!(
+                "sts:GetCallerIdentity: {}",
+                crate::aws::describe_error(&e).1
+            ))
+        })?;
+    let partition = who
+        .arn()
+        .and_then(|a| a.split(':').nth(1))
+        .unwrap_or("aws")
+        .to_string();
+    let sel = crate::aws::accounts::Selection {
+        ous: a.ou.clone(),
+        accounts: a.account.clone(),
+        exclude: a.exclude_account.clone(),
+    };
+    let found = crate::aws::accounts::enumerate(base, &sel)
+        .await
+        .map_err(|e| Error::NoAccess(format!("listing the organization's accounts: {e}")))?;
+    let role = a.member_role.as_deref().unwrap_or_default();
+    let mut plans = Vec::new();
+    for m in found.members {
+        let role_arn = crate::aws::accounts::member_role_arn(&partition, &m.id, role);
+        match m.skipped {
+            None => plans.push(Plan {
+                id: Some(m.id),
+                name: Some(m.name),
+                profile: profile.clone(),
+                role_arn: Some(role_arn),
+            }),
+            Some(why) => skipped.push(AccountEntry {
+                id: Some(m.id),
+                name: Some(m.name),
+                status: AccountStatus::Skipped,
+                via: String::new(),
+                role_arn: None,
+                reason: Some(why),
+                errors: Vec::new(),
+                roles_examined: 0,
+                ekm_roles: 0,
+                keys_examined: 0,
+                targets: 0,
+            }),
+        }
+    }
+    for id in found.unknown {
+        skipped.push(AccountEntry {
+            id: Some(id),
+            name: None,
+            status: AccountStatus::Unreadable,
+            via: String::new(),
+            role_arn: None,
+            reason: None,
+            errors: vec![
+                "--account names no account of this organization (organizations:ListAccounts)"
+                    .into(),
+            ],
+            roles_examined: 0,
+            ekm_roles: 0,
+            keys_examined: 0,
+            targets: 0,
+        });
+    }
+    Ok((plans, skipped))
+}
+
+/// Where the JSON Lines go while the scan runs.
+enum Sink<'a> {
+    Out(&'a mut dyn Write),
+    File(std::io::BufWriter<std::fs::File>),
+}
+
+impl Sink<'_> {
+    fn write(&mut self, s: &str) -> Result<()> {
+        match self {
+            Sink::Out(w) => w.write_all(s.as_bytes())?,
+            Sink::File(f) => f.write_all(s.as_bytes())?,
+        }
+        Ok(())
+    }
+}
+
 pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     let (cfg, _) = config::load(a.output.config.as_deref())?;
     let levels = a.output.levels(&cfg)?;
-    let targets_out = a.output.targets()?;
+    let mut targets_out = a.output.targets()?;
     if a.concurrency == 0 || a.concurrency > 64 {
         return Err(Error::Usage(
             "--concurrency must be between 1 and 64".into(),
         ));
+    }
+    if a.organization && a.profile.len() > 1 {
+        return Err(Error::Usage(
+            "--organization takes at most one --profile: the management account's or a delegated administrator's".into(),
+        ));
+    }
+    if a.organization && a.member_role.as_deref().is_none_or(str::is_empty) {
+        return Err(Error::Usage(
+            "--organization needs --member-role NAME: the read-only role to assume in each member account".into(),
+        ));
+    }
+    for id in a.account.iter().chain(&a.exclude_account) {
+        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::Usage(format!(
+                "{id:?} is not an AWS account id (12 digits)"
+            )));
+        }
+    }
+    for ou in &a.ou {
+        if !(ou.starts_with("ou-") || ou.starts_with("r-")) {
+            return Err(Error::Usage(format!(
+                "--ou {ou:?} is not an OU id (ou-…) or the root's (r-…)"
+            )));
+        }
     }
     // Every connection value checked once, before any AWS call.
     a.conn.options(None, a.region.clone())?;
@@ -140,115 +350,83 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
     };
     let baseline = a.baseline.as_deref().map(load_baseline).transpose()?;
     let external_id = a.external_id.clone().or(cfg.registration().external_id);
-    let profiles: Vec<Option<String>> = if a.profile.is_empty() {
-        vec![None]
-    } else {
-        a.profile.iter().cloned().map(Some).collect()
-    };
-    let roles: Vec<Option<String>> = if a.assume_role.is_empty() {
-        vec![None]
-    } else {
-        a.assume_role.iter().cloned().map(Some).collect()
-    };
-    // A spinner on stderr when it is a terminal; quiet otherwise.
-    let progress = if std::io::stderr().is_terminal() {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.enable_steady_tick(std::time::Duration::from_millis(120));
-        Some(pb)
-    } else {
-        None
-    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(Error::Write)?;
     let collected_at = now_utc();
-    let org = rt.block_on(super::check::org_creds(
+    let mut distinct: Vec<Option<String>> = if a.profile.is_empty() {
+        vec![None]
+    } else {
+        a.profile.iter().cloned().map(Some).collect()
+    };
+    distinct.dedup();
+    let bases: BTreeMap<Option<String>, aws_config::SdkConfig> = rt.block_on(async {
+        let mut m = BTreeMap::new();
+        for p in distinct {
+            let c = base_config(&opts_for(&p)).await;
+            m.insert(p, c);
+        }
+        m
+    });
+    let (plans, mut accounts) = rt.block_on(plans(a, &bases))?;
+    // The organization's policies: with --org-profile/--org-role-arn, else (--organization) the
+    // credentials that listed the accounts, else each scanned account's own.
+    let org = match rt.block_on(super::check::org_creds(
         &a.conn,
         a.org_profile.as_deref(),
         a.org_role_arn.as_deref(),
-    ))?;
-    // Policies read once for the whole scan, whichever account's target they apply to.
-    let org_cache = crate::aws::org::OrgCache::default();
-    let mut all: Vec<(Target, Discovery)> = Vec::new();
-    let mut discoveries: Vec<Discovery> = Vec::new();
-    for profile in &profiles {
-        for assume in &roles {
-            if let Some(pb) = &progress {
-                pb.set_message(format!(
-                    "scanning {}{}: roles, policies, keys…",
-                    profile
-                        .as_deref()
-                        .map(|p| format!("profile {p}"))
-                        .unwrap_or_else(|| "the default account".into()),
-                    assume
-                        .as_deref()
-                        .map(|r| format!(" as {r}"))
-                        .unwrap_or_default()
-                ));
-            }
-            let (targets, disc) = rt.block_on(async {
-                let opts = opts_for(profile);
-                // IAM is global: without a configured region, read it through us-east-1.
-                let mut sdk = crate::aws::sdk_config(&opts, None).await;
-                if sdk.region().is_none_or(|r| r.as_ref().is_empty()) {
-                    sdk = crate::aws::sdk_config(&opts, Some("us-east-1")).await;
-                }
-                if let Some(role) = assume {
-                    let provider = aws_config::sts::AssumeRoleProvider::builder(role)
-                        .session_name("ekm-check-scan")
-                        .configure(&sdk)
-                        .build()
-                        .await;
-                    sdk = sdk
-                        .to_builder()
-                        .credentials_provider(
-                            aws_credential_types::provider::SharedCredentialsProvider::new(
-                                provider,
-                            ),
-                        )
-                        .build();
-                }
-                let regions: Vec<String> = match a.regions.as_slice() {
-                    [] => sdk
-                        .region()
-                        .map(|r| vec![r.to_string()])
-                        .unwrap_or_else(|| vec!["us-east-1".into()]),
-                    [all] if all == "all" => ALL_REGIONS.iter().map(|s| s.to_string()).collect(),
-                    list => list.to_vec(),
-                };
-                let opts = ScanOptions {
-                    regions,
-                    concurrency: a.concurrency,
-                    external_id: external_id.clone(),
-                };
-                crate::aws::scan::scan(&sdk, &opts, &collected_at, &org, &org_cache).await
-            });
-            for t in targets {
-                all.push((t, disc.clone()));
-            }
-            discoveries.push(disc);
+    ))? {
+        crate::aws::org::OrgCreds::Own if a.organization => {
+            crate::aws::org::OrgCreds::Listing(Box::new(bases[&a.profile.first().cloned()].clone()))
         }
-    }
-    if let Some(pb) = progress {
-        pb.finish_and_clear();
-    }
-    let _ = err;
-    if discoveries.iter().all(|d| d.account.is_none()) {
-        let why = discoveries
-            .iter()
-            .flat_map(|d| d.errors.iter().cloned())
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(Error::NoAccess(why));
-    }
+        o => o,
+    };
+    // Policies and levels read once for the whole scan, whichever account's target they apply to.
+    let org_cache = crate::aws::org::OrgCache::default();
     let fail_on = a
         .output
         .fail_on
         .or(cfg.check.fail_on)
         .unwrap_or(FailOn::Error);
-    let mut reports = Vec::new();
-    for (t, _) in all {
+
+    // JSON Lines stream as accounts complete; the other formats are written at the end.
+    let stream_to = targets_out
+        .iter()
+        .position(|(f, _)| *f == Format::Jsonl)
+        .map(|i| targets_out.remove(i).1);
+    let keep = !targets_out.is_empty();
+    let mut sink = match &stream_to {
+        None => None,
+        Some(None) => Some(Sink::Out(&mut *out)),
+        Some(Some(p)) => Some(Sink::File(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| Error::Input {
+                path: p.display().to_string(),
+                message: format!("cannot write: {e}"),
+            })?,
+        ))),
+    };
+    let mut summary = crate::report::accounts::ScanSummary::default();
+    for e in &accounts {
+        summary.add_account(e);
+        if let Some(s) = sink.as_mut() {
+            s.write(&crate::report::json::account_line(e))?;
+        }
+    }
+    // A bar on stderr when it is a terminal; quiet otherwise.
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let pb = indicatif::ProgressBar::new(plans.len() as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} accounts {pos}/{len} [{bar:30}] {msg} ETA {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        pb
+    });
+    let report_for = |t: Target| -> Result<Option<Report>> {
         let mut inputs = snapshot::from_aws(&t.snapshot)?;
         inputs.registration = t.registration.clone();
         let mut findings = rules::run_all(&inputs);
@@ -259,7 +437,7 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
         };
         if t.by_wildcard && cannot("EKM302") && cannot("EKM303") {
             // A key that only matched a wildcard, and that the role cannot use: not its key.
-            continue;
+            return Ok(None);
         }
         let ids: Vec<&str> = [
             t.registration.role_arn.as_deref(),
@@ -295,7 +473,7 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
                 }
             }
         }
-        reports.push(Report {
+        Ok(Some(Report {
             registration: t.registration,
             source: format!("AWS account {}", t.account),
             findings,
@@ -304,12 +482,139 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
             fixed,
             assumed: Vec::new(),
             origins: Default::default(),
-        });
+        }))
+    };
+
+    let regions_for = |sdk: &aws_config::SdkConfig| -> Vec<String> {
+        match a.regions.as_slice() {
+            [] => sdk
+                .region()
+                .map(|r| vec![r.to_string()])
+                .unwrap_or_else(|| vec!["us-east-1".into()]),
+            [all] if all == "all" => ALL_REGIONS.iter().map(|s| s.to_string()).collect(),
+            list => list.to_vec(),
+        }
+    };
+    let scan_one = |p: Plan| {
+        let (bases, org, org_cache, collected_at, external_id) =
+            (&bases, &org, &org_cache, &collected_at, &external_id);
+        async move {
+            let mut sdk = bases[&p.profile].clone();
+            if let Some(role) = &p.role_arn {
+                sdk = crate::aws::accounts::assume(&sdk, role, "ekm-check-scan").await;
+            }
+            let opts = ScanOptions {
+                regions: regions_for(&sdk),
+                concurrency: a.concurrency,
+                external_id: external_id.clone(),
+            };
+            let (targets, disc) =
+                crate::aws::scan::scan(&sdk, &opts, collected_at, org, org_cache).await;
+            (p, targets, disc)
+        }
+    };
+    let entered_any = std::cell::Cell::new(plans.is_empty());
+    let mut reports: Vec<Report> = Vec::new();
+    let mut errors_seen = 0usize;
+    rt.block_on(async {
+        use futures_util::stream::StreamExt;
+        let mut done = futures_util::stream::iter(plans)
+            .map(scan_one)
+            .buffer_unordered(a.concurrency);
+        while let Some((p, targets, disc)) = done.next().await {
+            let entered = disc.account.is_some();
+            if entered {
+                entered_any.set(true);
+            }
+            let mut entry = AccountEntry {
+                id: disc.account.clone().or(p.id.clone()),
+                name: p.name.clone(),
+                status: match (entered, disc.errors.is_empty()) {
+                    (false, _) => AccountStatus::Unreadable,
+                    (true, true) => AccountStatus::Scanned,
+                    (true, false) => AccountStatus::Incomplete,
+                },
+                via: p.via(),
+                role_arn: p.role_arn.clone(),
+                reason: None,
+                errors: disc.errors.clone(),
+                roles_examined: disc.roles_examined,
+                ekm_roles: disc.ekm_roles,
+                keys_examined: disc.keys_examined,
+                targets: 0,
+            };
+            if !entered {
+                if let Some(r) = &p.role_arn {
+                    entry.errors = entry
+                        .errors
+                        .iter()
+                        .map(|e| format!("could not enter the account as {r}: {e}"))
+                        .collect();
+                }
+            }
+            for t in targets {
+                if let Some(r) = report_for(t)? {
+                    entry.targets += 1;
+                    summary.add_target(&r);
+                    if let Some(s) = sink.as_mut() {
+                        s.write(&crate::report::json::line(&r))?;
+                    }
+                    if keep {
+                        reports.push(r);
+                    }
+                }
+            }
+            if entry.status.fails() {
+                errors_seen += 1;
+            }
+            summary.add_account(&entry);
+            if let Some(s) = sink.as_mut() {
+                s.write(&crate::report::json::account_line(&entry))?;
+            }
+            if let Some(pb) = &progress {
+                pb.inc(1);
+                pb.set_message(format!(
+                    "{} targets, {} errors",
+                    summary.targets, errors_seen
+                ));
+            }
+            if keep {
+                accounts.push(entry);
+            }
+        }
+        Ok::<_, Error>(())
+    })?;
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
     }
-    let disc_json = serde_json::to_value(&discoveries).unwrap_or(J::Null);
-    write_reports(&reports, &a.output, &targets_out, &disc_json, out)?;
-    let errors = discoveries.iter().any(|d| !d.errors.is_empty());
-    Ok(if reports.iter().all(Report::passes) && !errors {
+    let _ = err;
+    if !a.organization && !entered_any.get() {
+        let why = accounts
+            .iter()
+            .flat_map(|d| d.errors.iter().cloned())
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(Error::NoAccess(why));
+    }
+    if let Some(mut s) = sink {
+        s.write(&crate::report::json::summary_line(&summary))?;
+        if let Sink::File(f) = &mut s {
+            f.flush()?;
+        }
+    }
+    if keep {
+        // The same input gives the same report, whichever account answered first.
+        accounts.sort_by(|x, y| {
+            (x.status == AccountStatus::Skipped, &x.id)
+                .cmp(&(y.status == AccountStatus::Skipped, &y.id))
+        });
+        reports.sort_by(|x, y| {
+            (&x.registration.role_arn, &x.registration.kms_arn)
+                .cmp(&(&y.registration.role_arn, &y.registration.kms_arn))
+        });
+        write_reports(&reports, &a.output, &targets_out, Some(&accounts), out)?;
+    }
+    Ok(if summary.passes() {
         exit::OK
     } else {
         exit::FAIL

@@ -2,6 +2,9 @@
 
 use serde::Serialize;
 
+use super::accounts::{
+    ACCOUNT_FORMAT, AccountEntry, AccountStatus, SUMMARY_FORMAT, ScanSummary, summarize,
+};
 use super::{Report, Summary};
 use crate::inputs::{Origins, Registration};
 use crate::rules::{Evidence, Finding};
@@ -108,14 +111,70 @@ pub fn render(r: &Report) -> String {
     s
 }
 
-/// `ekm-check.scan/v1`: one report per target, and what discovery saw.
-pub fn render_scan(reports: &[Report], discovery: &serde_json::Value) -> String {
+/// `ekm-check.scan/v1`: one report per target, what discovery saw in each account read
+/// (`discovery`, kept for older readers), every account with its status (`accounts`), and the
+/// counts (`summary`).
+pub fn render_scan(reports: &[Report], accounts: &[AccountEntry]) -> String {
     let v = serde_json::json!({
         "format": "ekm-check.scan/v1",
         "targets": reports.iter().map(value).collect::<Vec<_>>(),
-        "discovery": discovery,
+        "discovery": discovery(accounts),
+        "accounts": accounts,
+        "summary": summarize(reports, accounts),
     });
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
+    s
+}
+
+/// The accounts that were entered, as `discovery` has always listed them.
+pub fn discovery(accounts: &[AccountEntry]) -> serde_json::Value {
+    accounts
+        .iter()
+        .filter(|a| a.status != AccountStatus::Skipped)
+        .map(|a| {
+            serde_json::json!({
+                "account": a.id,
+                "roles_examined": a.roles_examined,
+                "ekm_roles": a.ekm_roles,
+                "keys_examined": a.keys_examined,
+                "errors": a.errors,
+            })
+        })
+        .collect()
+}
+
+/// `--format jsonl`: one compact report on one line.
+pub fn line(r: &Report) -> String {
+    let mut s = serde_json::to_string(&value(r)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// `--format jsonl`: one account's line (`ekm-check.scan-account/v1`).
+pub fn account_line(a: &AccountEntry) -> String {
+    let mut v = serde_json::to_value(a).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("format".into(), ACCOUNT_FORMAT.into());
+    }
+    let mut s = serde_json::to_string(&v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// `--format jsonl`: the last line (`ekm-check.scan-summary/v1`).
+pub fn summary_line(s: &ScanSummary) -> String {
+    let v = serde_json::json!({"format": SUMMARY_FORMAT, "summary": s, "passes": s.passes()});
+    let mut t = serde_json::to_string(&v).unwrap_or_default();
+    t.push('\n');
+    t
+}
+
+/// A whole scan as JSON Lines: every target, every account, the summary.
+pub fn render_scan_lines(reports: &[Report], accounts: &[AccountEntry]) -> String {
+    let mut s = String::new();
+    reports.iter().for_each(|r| s.push_str(&line(r)));
+    accounts.iter().for_each(|a| s.push_str(&account_line(a)));
+    s.push_str(&summary_line(&summarize(reports, accounts)));
     s
 }

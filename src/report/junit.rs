@@ -63,6 +63,16 @@ fn suite_name(r: &Report) -> String {
 
 /// Render the reports. `timestamp` makes the output reproducible.
 pub fn render(reports: &[Report], timestamp: OffsetDateTime) -> String {
+    render_scan(reports, &[], timestamp)
+}
+
+/// A scan: the targets' suites, then one suite `ekm-check accounts` with a testcase per account
+/// (a failure for one read incompletely or not at all, skipped for one left out by a filter).
+pub fn render_scan(
+    reports: &[Report],
+    accounts: &[super::accounts::AccountEntry],
+    timestamp: OffsetDateTime,
+) -> String {
     let mut builder = ReportBuilder::new();
     for r in reports {
         let mut suite = TestSuiteBuilder::new(&suite_name(r));
@@ -122,6 +132,34 @@ pub fn render(reports: &[Report], timestamp: OffsetDateTime) -> String {
             if let Some(file) = f.evidence.iter().find_map(|e| e.file.as_deref()) {
                 tc.set_filepath(&xml_safe(file));
             }
+            suite.add_testcase(tc.build());
+        }
+        builder.add_testsuite(suite.build());
+    }
+    if !accounts.is_empty() {
+        use super::accounts::AccountStatus;
+        let mut suite = TestSuiteBuilder::new("ekm-check accounts");
+        suite.set_timestamp(timestamp);
+        suite.set_system_out(&xml_safe(
+            &super::accounts::summarize(reports, accounts).line(),
+        ));
+        for a in accounts {
+            let name = xml_safe(&format!("account {}", a.label()));
+            let mut tc = match a.status {
+                AccountStatus::Scanned => TestCaseBuilder::success(&name, Duration::ZERO),
+                AccountStatus::Skipped => TestCaseBuilder::skipped_with_cause(
+                    &name,
+                    "skipped",
+                    &xml_safe(a.reason.as_deref().unwrap_or("skipped")),
+                ),
+                AccountStatus::Incomplete | AccountStatus::Unreadable => TestCaseBuilder::failure(
+                    &name,
+                    Duration::ZERO,
+                    a.status.as_str(),
+                    &xml_safe(&a.describe()),
+                ),
+            };
+            tc.set_classname("ekm-check.accounts");
             suite.add_testcase(tc.build());
         }
         builder.add_testsuite(suite.build());

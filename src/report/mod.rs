@@ -1,5 +1,6 @@
 //! Reporters: pure functions from findings to text. No rule logic here.
 
+pub mod accounts;
 pub mod gate;
 pub mod json;
 pub mod junit;

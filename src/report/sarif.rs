@@ -162,6 +162,12 @@ fn result(r: &Report, f: &Finding, index: usize) -> J {
 
 /// Render one run with every report's failing and undecided findings.
 pub fn render(reports: &[Report]) -> String {
+    render_scan(reports, &[])
+}
+
+/// A scan: the targets' results, and each account read incompletely or not at all as a tool
+/// execution notification (`executionSuccessful` false): code scanning shows the run failed.
+pub fn render_scan(reports: &[Report], accounts: &[super::accounts::AccountEntry]) -> String {
     let mut results = Vec::new();
     for r in reports {
         for f in &r.findings {
@@ -185,12 +191,33 @@ pub fn render(reports: &[Report]) -> String {
     if !env!("CARGO_PKG_REPOSITORY").is_empty() {
         driver["informationUri"] = J::String(env!("CARGO_PKG_REPOSITORY").into());
     }
+    let failed: Vec<J> = accounts
+        .iter()
+        .filter(|a| a.status.fails())
+        .map(|a| {
+            json!({
+                "level": "error",
+                "message": {"text": a.describe()},
+                "descriptor": {"id": a.status.as_str()},
+                "properties": {"account": a.id, "role_arn": a.role_arn, "errors": a.errors},
+            })
+        })
+        .collect();
+    let mut invocation =
+        json!({"executionSuccessful": failed.is_empty(), "properties": {"verdict": verdict}});
+    if !accounts.is_empty() {
+        invocation["properties"]["summary"] =
+            serde_json::to_value(super::accounts::summarize(reports, accounts)).unwrap_or_default();
+    }
+    if !failed.is_empty() {
+        invocation["toolExecutionNotifications"] = J::Array(failed);
+    }
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
         runs: vec![json!({
             "tool": {"driver": driver},
-            "invocations": [{"executionSuccessful": true, "properties": {"verdict": verdict}}],
+            "invocations": [invocation],
             "results": results
         })],
     };

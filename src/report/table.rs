@@ -226,7 +226,7 @@ fn pack(items: &[String], max: usize) -> String {
 /// The scan summary for `width` columns: one row per target, then the notes and a verdict.
 pub fn render_scan(
     reports: &[Report],
-    discovery: &serde_json::Value,
+    accounts: &[super::accounts::AccountEntry],
     color: bool,
     width: usize,
 ) -> String {
@@ -300,27 +300,40 @@ pub fn render_scan(
     }
     let mut out = t.to_string();
     out.push('\n');
-    for d in discovery.as_array().into_iter().flatten() {
+    use super::accounts::AccountStatus;
+    // Every account that was entered, then every one that could not be: never hidden.
+    for a in accounts
+        .iter()
+        .filter(|a| a.status != AccountStatus::Skipped)
+    {
+        if a.status == AccountStatus::Unreadable {
+            continue;
+        }
         out.push_str(&wrap::prose(
             &format!(
                 "account {}: {} roles examined, {} trust OpenAI, {} keys examined",
-                d["account"].as_str().unwrap_or("?"),
-                d["roles_examined"],
-                d["ekm_roles"],
-                d["keys_examined"]
+                a.label(),
+                a.roles_examined,
+                a.ekm_roles,
+                a.keys_examined
             ),
             width,
             "",
             "  ",
         ));
-        for e in d["errors"].as_array().into_iter().flatten() {
-            out.push_str(&wrap::prose(
-                &format!("error: {}", e.as_str().unwrap_or_default()),
-                width,
-                "  ",
-                "    ",
-            ));
+        for e in &a.errors {
+            out.push_str(&wrap::prose(&format!("error: {e}"), width, "  ", "    "));
         }
+    }
+    for a in accounts
+        .iter()
+        .filter(|a| a.status == AccountStatus::Unreadable)
+    {
+        out.push_str(&wrap::prose(&a.describe(), width, "", "  "));
+    }
+    let summary = super::accounts::summarize(reports, accounts);
+    if accounts.len() > 1 || summary.skipped > 0 || summary.unreadable > 0 {
+        out.push_str(&wrap::prose(&summary.line(), width, "", "  "));
     }
     let ready = reports.iter().filter(|r| r.ready()).count();
     out.push_str(&format!(
