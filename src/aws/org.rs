@@ -12,7 +12,7 @@
 //! DescribePolicy at once. Only Describe/List calls (and AssumeRole for `--org-role-arn`).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use aws_config::{Region, SdkConfig};
 use aws_sdk_kms::error::SdkError;
@@ -50,15 +50,36 @@ impl OrgCreds {
     }
 }
 
-/// What one read found, reused across targets (`scan`): policies by id, paths by account.
+/// One value read once, however many accounts ask for it at the same time.
+type Once<T> = Arc<tokio::sync::OnceCell<T>>;
+/// Values read once each, by key.
+type Memo<K, T> = Mutex<HashMap<K, Once<T>>>;
+
+/// The cell for `key`, created on first use.
+fn once<K: std::hash::Hash + Eq, T>(m: &Memo<K, T>, key: K) -> Once<T> {
+    m.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(key)
+        .or_default()
+        .clone()
+}
+
+/// What the reads found, shared by every target and account of a run (`scan`): each level's
+/// parent and attachments, the root's policy types and each policy are read once, even when
+/// several accounts ask at the same moment. Only answers are kept: a refused read is tried
+/// again by the next account (its credentials may be allowed).
 #[derive(Default)]
 pub struct OrgCache {
-    policies: Mutex<HashMap<String, (String, J)>>,
+    policies: Memo<String, (String, J)>,
+    parents: Memo<String, (String, Option<String>)>,
+    attached: Memo<(String, &'static str), Vec<(String, String)>>,
+    roots: tokio::sync::OnceCell<Vec<String>>,
     /// Organizations clients are cheap, but an assumed role's credentials are not: once per run.
     assumed: tokio::sync::OnceCell<Result<SdkConfig, String>>,
 }
 
 /// A failed call: the permission it needs, the AWS error code and text.
+#[derive(Debug, Clone)]
 struct Failure {
     permission: &'static str,
     code: Option<String>,
@@ -236,7 +257,7 @@ async fn policies(
     cache: &OrgCache,
 ) -> Result<(Vec<String>, Paths), Failure> {
     // ListRoots beside the walks up from each account.
-    let roots = async {
+    let roots = cache.roots.get_or_try_init(|| async {
         let mut types = Vec::new();
         let mut token = None;
         loop {
@@ -263,10 +284,10 @@ async fn policies(
                 _ => return Ok::<_, Failure>(types),
             }
         }
-    };
-    let walks = join_all(accounts.iter().map(|a| walk(c, a)));
+    });
+    let walks = join_all(accounts.iter().map(|a| walk(c, a, cache)));
     let (types, walks) = tokio::join!(roots, walks);
-    let types = types?;
+    let types = types?.clone();
     let mut paths: Vec<(String, Vec<String>)> = Vec::new();
     for (a, w) in accounts.iter().zip(walks) {
         paths.push((a.clone(), w?));
@@ -288,53 +309,57 @@ async fn policies(
         targets
             .iter()
             .flat_map(|t| kinds.iter().map(move |k| (*t, k.clone())))
-            .map(|(t, k)| async move { ((t, k.clone()), attached(c, t, k).await) }),
+            .map(|(t, k)| async move {
+                let cell = once(&cache.attached, (t.to_string(), kind_name(&k)));
+                let r = cell.get_or_try_init(|| attached(c, t, k.clone())).await;
+                ((t, k.clone()), r.cloned())
+            }),
     )
     .await;
     let mut attached_at: HashMap<(&str, PolicyType), Vec<(String, String)>> = HashMap::new();
     for (k, r) in lists {
         attached_at.insert(k, r?);
     }
-    // Every distinct policy not read before, at once.
+    // Every distinct policy, at once, each read once per run.
     let mut ids: Vec<&str> = Vec::new();
-    {
-        let known = cache.policies.lock().unwrap_or_else(|p| p.into_inner());
-        for list in attached_at.values() {
-            for (id, _) in list {
-                if !known.contains_key(id) && !ids.contains(&id.as_str()) {
-                    ids.push(id);
-                }
+    for list in attached_at.values() {
+        for (id, _) in list {
+            if !ids.contains(&id.as_str()) {
+                ids.push(id);
             }
         }
     }
     let described = join_all(ids.iter().map(|id| async move {
-        let r = c
-            .describe_policy()
-            .policy_id(*id)
-            .send()
-            .await
-            .map_err(|e| fail("organizations:DescribePolicy", &e))?;
-        let p = r.policy();
-        let name = p
-            .and_then(|p| p.policy_summary())
-            .and_then(|s| s.name())
-            .unwrap_or_default()
-            .to_string();
-        let doc = p
-            .and_then(|p| p.content())
-            .map(|t| serde_json::from_str(t).unwrap_or_else(|_| J::String(t.to_string())))
-            .unwrap_or(J::Null);
-        Ok::<_, Failure>((id.to_string(), (name, doc)))
+        let cell = once(&cache.policies, id.to_string());
+        let r = cell
+            .get_or_try_init(|| async {
+                let r = c
+                    .describe_policy()
+                    .policy_id(*id)
+                    .send()
+                    .await
+                    .map_err(|e| fail("organizations:DescribePolicy", &e))?;
+                let p = r.policy();
+                let name = p
+                    .and_then(|p| p.policy_summary())
+                    .and_then(|s| s.name())
+                    .unwrap_or_default()
+                    .to_string();
+                let doc = p
+                    .and_then(|p| p.content())
+                    .map(|t| serde_json::from_str(t).unwrap_or_else(|_| J::String(t.to_string())))
+                    .unwrap_or(J::Null);
+                Ok::<_, Failure>((name, doc))
+            })
+            .await;
+        r.map(|v| (id.to_string(), v.clone()))
     }))
     .await;
-    {
-        let mut known = cache.policies.lock().unwrap_or_else(|p| p.into_inner());
-        for d in described {
-            let (id, v) = d?;
-            known.insert(id, v);
-        }
+    let mut known: HashMap<String, (String, J)> = HashMap::new();
+    for d in described {
+        let (id, v) = d?;
+        known.insert(id, v);
     }
-    let known = cache.policies.lock().unwrap_or_else(|p| p.into_inner());
     let level = |t: &str, k: PolicyType| -> J {
         J::Array(
             attached_at
@@ -372,41 +397,19 @@ async fn policies(
 }
 
 /// The targets from the root down to the account: ListParents until a ROOT.
-async fn walk(c: &aws_sdk_organizations::Client, account: &str) -> Result<Vec<String>, Failure> {
+async fn walk(
+    c: &aws_sdk_organizations::Client,
+    account: &str,
+    cache: &OrgCache,
+) -> Result<Vec<String>, Failure> {
     let mut up = vec![account.to_string()];
     // The deepest tree Organizations allows is the root and five levels of OUs.
     for _ in 0..8 {
         let cur = up.last().cloned().unwrap_or_default();
-        let mut parent = None;
-        let mut token = None;
-        loop {
-            let r = c
-                .list_parents()
-                .child_id(&cur)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| fail("organizations:ListParents", &e))?;
-            if parent.is_none() {
-                parent = r
-                    .parents()
-                    .first()
-                    .map(|p| (p.id().unwrap_or_default().to_string(), p.r#type().cloned()));
-            }
-            match r.next_token() {
-                Some(t) if !t.is_empty() && parent.is_none() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
-        let Some((id, ty)) = parent else {
-            return Err(Failure {
-                permission: "organizations:ListParents",
-                code: None,
-                text: format!("ListParents returned no parent for {cur}"),
-            });
-        };
+        let cell = once(&cache.parents, cur.clone());
+        let (id, ty) = cell.get_or_try_init(|| parent_of(c, &cur)).await?.clone();
         up.push(id);
-        if ty.as_ref().map(|t| t.as_str()) == Some("ROOT") {
+        if ty.as_deref() == Some("ROOT") {
             up.reverse();
             return Ok(up);
         }
@@ -416,6 +419,51 @@ async fn walk(c: &aws_sdk_organizations::Client, account: &str) -> Result<Vec<St
         code: None,
         text: format!("no root above {account} after 8 levels"),
     })
+}
+
+/// ListParents of one child: its parent's id and type.
+async fn parent_of(
+    c: &aws_sdk_organizations::Client,
+    cur: &str,
+) -> Result<(String, Option<String>), Failure> {
+    {
+        let mut parent = None;
+        let mut token = None;
+        loop {
+            let r = c
+                .list_parents()
+                .child_id(cur)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| fail("organizations:ListParents", &e))?;
+            if parent.is_none() {
+                parent = r.parents().first().map(|p| {
+                    (
+                        p.id().unwrap_or_default().to_string(),
+                        p.r#type().map(|t| t.as_str().to_string()),
+                    )
+                });
+            }
+            match r.next_token() {
+                Some(t) if !t.is_empty() && parent.is_none() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        parent.ok_or_else(|| Failure {
+            permission: "organizations:ListParents",
+            code: None,
+            text: format!("ListParents returned no parent for {cur}"),
+        })
+    }
+}
+
+fn kind_name(k: &PolicyType) -> &'static str {
+    match k {
+        PolicyType::ServiceControlPolicy => "SERVICE_CONTROL_POLICY",
+        PolicyType::ResourceControlPolicy => "RESOURCE_CONTROL_POLICY",
+        _ => "OTHER",
+    }
 }
 
 /// The policies of one type attached directly to a target, following NextToken (past empty pages).

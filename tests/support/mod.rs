@@ -191,6 +191,8 @@ pub enum Action {
 pub struct Fault {
     pub operation: String,
     pub action: Action,
+    /// Only the calls whose request body contains this text (e.g. one account's role ARN).
+    pub when: Option<String>,
 }
 
 impl Fault {
@@ -201,13 +203,20 @@ impl Fault {
                 code: code.into(),
                 status,
             },
+            when: None,
         }
     }
     pub fn new(operation: &str, action: Action) -> Fault {
         Fault {
             operation: operation.into(),
             action,
+            when: None,
         }
+    }
+    /// This fault, only on the calls whose (URL-encoded or JSON) body contains `text`.
+    pub fn when(mut self, text: &str) -> Fault {
+        self.when = Some(text.into());
+        self
     }
 }
 
@@ -358,7 +367,13 @@ async fn serve(
         tokio::time::sleep(delay).await;
         let fault = faults
             .iter()
-            .find(|f| f.operation == op)
+            .find(|f| {
+                f.operation == op
+                    && f.when.as_deref().is_none_or(|w| {
+                        let b = String::from_utf8_lossy(&body);
+                        b.contains(w) || b.contains(&w.replace(':', "%3A").replace('/', "%2F"))
+                    })
+            })
             .map(|f| f.action.clone());
         match fault {
             Some(Action::Error { code, status }) => {
