@@ -1011,3 +1011,50 @@ fn eval_rcp_levels_root_first_with_a_near_neighbour() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("implicit_deny"), "{text}");
 }
+
+#[test]
+fn eval_alias_operation_with_its_target_keys() {
+    let dir = tempdir();
+    let alias = "arn:aws:kms:us-east-1:111122223333:alias/openai-ekm";
+    let id = dir.join("alias-id.json");
+    std::fs::write(&id, format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"kms:CreateAlias","Resource":"{alias}"}}]}}"#)).unwrap();
+    let admin_kp = dir.join("admin-kp.json");
+    std::fs::write(&admin_kp, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:sts::111122223333:assumed-role/openai-ekm/OpenAI-EKM-Service"},"Action":"kms:CreateAlias","Resource":"*"}]}"#).unwrap();
+    let base = |action: &str, resource: &str| {
+        let mut c = ekm();
+        c.args(["eval", "--principal", SESSION, "--action", action])
+            .args(["--resource", resource, "--identity-policy"])
+            .arg(&id);
+        c
+    };
+    // The alias alone: IAM policies decide, no key policy needed.
+    base("kms:CreateAlias", alias)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("alias has no key policy"));
+    // With the key: its policy names the session, so both parts allow.
+    base("kms:CreateAlias", alias)
+        .arg("--target-key")
+        .arg(format!("{KEY}={}", admin_kp.display()))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(format!(
+            "target key {KEY}: allowed"
+        )));
+    // A key without its policy allows nothing.
+    base("kms:CreateAlias", alias)
+        .args(["--target-key", KEY])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::starts_with("implicit_deny"));
+    // --target-key belongs to alias operations, and names a key.
+    base("kms:Encrypt", KEY)
+        .args(["--target-key", KEY])
+        .assert()
+        .code(2);
+    base("kms:CreateAlias", alias)
+        .args(["--target-key", alias])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a KMS key ARN"));
+}

@@ -1,5 +1,6 @@
 //! The conformance corpus: `tests/conformance/*.json`, each an array of cases
-//! `{name, doc, request, unknown?, expect, depends_on?}` pinning one AWS evaluation rule.
+//! `{name, doc, request, unknown?, expect, depends_on?, explains?}` pinning one AWS evaluation
+//! rule; `explains` lists texts the explanation must contain (e.g. the AWS page a refusal cites).
 //! Every case must give the expected decision; the test lists every case that does not.
 
 use std::path::Path;
@@ -62,6 +63,19 @@ fn run_file(path: &Path, out: &mut Outcome, names: &mut Vec<String>) {
                 ev.explain(&doc.request).join("\n      ")
             ));
             continue;
+        }
+        if let Some(json::Value::Array(texts)) = case.get("explains").map(|n| &n.value) {
+            let lines = ev.explain(&doc.request);
+            for t in texts {
+                let t = t.as_str().unwrap();
+                if !lines.iter().any(|l| l.contains(t)) {
+                    out.failures.push(format!(
+                        "{}: {name}: expected the explanation to contain {t:?}, got:\n      {}",
+                        path.display(),
+                        lines.join("\n      ")
+                    ));
+                }
+            }
         }
         if let Some(json::Value::Array(keys)) = case.get("depends_on").map(|n| &n.value) {
             for k in keys {

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::exit;
 use crate::error::{Error, Result};
 use crate::eval::request::{ErrorOut, PolicyCache, RequestDoc};
-use crate::eval::{CallerSide, Context, PolicySet, Request, evaluate};
+use crate::eval::{CallerSide, Context, PolicySet, Request, TargetKey, evaluate_with_targets};
 use crate::input;
 use crate::json;
 use crate::policy::principal::Principal;
@@ -32,6 +32,11 @@ Examples (variables keep each line short enough to paste from any terminal):
     --identity-policy permissions.json \\
     --resource-policy key-policy.json \\
     --unknown aws:SourceIp
+  alias=arn:aws:kms:us-east-1:111122223333:alias/openai-ekm
+  ekm-check eval --principal \"$session\" \\
+    --action kms:CreateAlias --resource \"$alias\" \\
+    --identity-policy permissions.json \\
+    --target-key \"$kms=key-policy.json\"
   ekm-check eval --batch requests.jsonl > decisions.jsonl
 
 Exit codes: 0 allowed (batch: every line decided), 1 denied or undecided, 2 unreadable \
@@ -52,6 +57,10 @@ pub struct EvalArgs {
     /// The resource's policy: the key policy for kms:*, the trust policy for sts:AssumeRole
     #[arg(long = "resource-policy", value_name = "FILE")]
     pub resource_policy: Option<PathBuf>,
+    /// For kms:CreateAlias/UpdateAlias/DeleteAlias on an alias ARN: a key the operation touches,
+    /// with its key policy (repeatable: UpdateAlias touches the current and the new key)
+    #[arg(long = "target-key", value_name = "KEY_ARN[=KEY_POLICY_FILE]")]
+    pub target_key: Vec<String>,
     /// The caller's permissions boundary
     #[arg(long, value_name = "FILE")]
     pub boundary: Vec<PathBuf>,
@@ -72,7 +81,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub assume_caller_allowed: bool,
     /// Decide every request of a JSON Lines file (`-` for standard input), one decision a line
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["principal", "action", "resource", "identity_policy", "resource_policy", "boundary", "scp", "rcp", "context", "assume_caller_allowed"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["principal", "action", "resource", "identity_policy", "resource_policy", "target_key", "boundary", "scp", "rcp", "context", "assume_caller_allowed"])]
     pub batch: Option<PathBuf>,
     /// Output format for a single request
     #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
@@ -165,7 +174,36 @@ pub fn run(a: &EvalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
             .collect::<Result<Vec<_>>>()?;
         rcps.push(docs);
     }
+    let mut target_keys = Vec::new();
+    for t in &a.target_key {
+        let (arn, file) = match t.split_once('=') {
+            Some((arn, file)) => (arn, Some(PathBuf::from(file))),
+            None => (t.as_str(), None),
+        };
+        if !crate::eval::is_kms_key_arn(arn) {
+            return Err(Error::Usage(format!(
+                "--target-key {t}: {arn} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)"
+            )));
+        }
+        let policy = file
+            .map(|f| load(&f, PolicyKind::Resource, err))
+            .transpose()?;
+        target_keys.push((arn.to_string(), policy));
+    }
     let req = Request::new(principal, action, resource, ctx);
+    if !target_keys.is_empty() && !crate::eval::is_alias_management(&req) {
+        return Err(Error::Usage(
+            "--target-key applies only to kms:CreateAlias, kms:UpdateAlias and kms:DeleteAlias on an alias ARN"
+                .into(),
+        ));
+    }
+    let targets: Vec<TargetKey<'_>> = target_keys
+        .iter()
+        .map(|(k, p)| TargetKey {
+            resource: k.clone(),
+            key_policy: p.as_ref(),
+        })
+        .collect();
     let set = PolicySet {
         identity: identity.iter().collect(),
         resource: resource_policy.as_ref(),
@@ -179,7 +217,7 @@ pub fn run(a: &EvalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
             CallerSide::Policies
         },
     };
-    let ev = evaluate(&req, &set);
+    let ev = evaluate_with_targets(&req, &set, &targets);
     let lines = ev.explain(&req);
     match a.format {
         EvalFormat::Json => {

@@ -4,7 +4,11 @@
 //! boundary must allow; and whether identity policies, the resource policy, or both are needed
 //! depends on the service and on whether the call crosses accounts. KMS key policies gate IAM: an
 //! identity policy counts only when the key policy delegates to the account. A role's trust
-//! policy must name the caller for `sts:AssumeRole`, even in the same account.
+//! policy must name the caller for `sts:AssumeRole`, even in the same account. An alias
+//! operation on an alias ARN is decided by IAM policies alone on the alias, and by each touched
+//! key's policy on that key ([`evaluate_with_targets`]). IAM's own refusals (a customer modifying
+//! a service-linked or AWS-reserved role, an alias of another account) deny whatever the
+//! policies say, and the explanation cites AWS's page.
 //!
 //! Conditions on context keys marked unknown are undecided, and the result is then "depends on"
 //! those keys (Kleene three-valued logic), so that a rule never claims more than it knows.
@@ -71,9 +75,11 @@ impl Request {
     }
 
     /// Does the request cross accounts? A service principal acts for the resource's owner: only
-    /// the resource policy decides, as in the same account.
+    /// the resource policy decides, as in the same account. So it does for an anonymous caller,
+    /// which has no identity policies: a resource policy allowing `*` is public access
+    /// (reference_policies_elements_principal, "All principals").
     pub fn is_cross_account(&self) -> bool {
-        if matches!(self.principal, Principal::Service(_)) {
+        if matches!(self.principal, Principal::Service(_) | Principal::Anonymous) {
             return false;
         }
         match (self.principal.account(), self.resource_account()) {
@@ -221,6 +227,78 @@ pub fn rcp_exemption(req: &Request, org: &OrgScope) -> Option<String> {
     None
 }
 
+/// AWS's page on who may manage aliases: the alias by IAM policies, each key by its key policy.
+pub const ALIAS_ACCESS_DOC: &str =
+    "https://docs.aws.amazon.com/kms/latest/developerguide/alias-access.html";
+
+/// The alias operations whose resource can be an alias ARN.
+const ALIAS_ACTIONS: &[&str] = &["kms:createalias", "kms:updatealias", "kms:deletealias"];
+
+/// Is this `kms:CreateAlias`, `kms:UpdateAlias` or `kms:DeleteAlias` on an alias ARN
+/// (`arn:aws:kms:REGION:ACCOUNT:alias/NAME`)? An alias has no key policy: the caller's IAM
+/// policies alone decide the alias part, and each key the operation touches is a request of its
+/// own, gated by that key's policy (see [`evaluate_with_targets`]).
+pub fn is_alias_management(req: &Request) -> bool {
+    ALIAS_ACTIONS.contains(&req.action_lc())
+        && arn_parts(&req.resource).is_some_and(|p| p[2] == "kms" && p[5].starts_with("alias/"))
+}
+
+/// Is this ARN a KMS key's (`arn:…:kms:REGION:ACCOUNT:key/ID`)?
+pub fn is_kms_key_arn(arn: &str) -> bool {
+    arn_parts(arn).is_some_and(|p| p[0] == "arn" && p[2] == "kms" && p[5].starts_with("key/"))
+}
+
+/// The IAM role operations IAM refuses to customers on a service-linked role
+/// (`UnmodifiableEntity`), with their API names. Editing the description (`UpdateRole`,
+/// `UpdateRoleDescription`) stays allowed, as do tagging and `iam:PassRole`.
+const SERVICE_LINKED_REFUSED: &[&str] = &[
+    "DeleteRole",
+    "UpdateAssumeRolePolicy",
+    "PutRolePolicy",
+    "DeleteRolePolicy",
+    "AttachRolePolicy",
+    "DetachRolePolicy",
+    "PutRolePermissionsBoundary",
+    "DeleteRolePermissionsBoundary",
+];
+
+/// On the other AWS-reserved roles (`/aws-reserved/`, e.g. IAM Identity Center's
+/// `AWSReservedSSO_*`), IAM also refuses editing the role itself.
+const RESERVED_ALSO_REFUSED: &[&str] = &["UpdateRole", "UpdateRoleDescription"];
+
+/// Why IAM refuses this request whatever the policies say, when the resource is a role AWS owns:
+/// a service-linked role (path `/aws-service-role/`) or another AWS-reserved role (path
+/// `/aws-reserved/`), modified by a customer principal. The owning service (a service principal,
+/// or a service-linked role's session) is not refused.
+pub fn aws_owned_role_refusal(req: &Request) -> Option<String> {
+    let op = req.action_lc().strip_prefix("iam:")?;
+    let Ok(Principal::Role { path, name, .. }) = Principal::parse(&req.resource) else {
+        return None;
+    };
+    if matches!(req.principal, Principal::Service(_)) || is_service_linked(req) {
+        return None;
+    }
+    let find = |list: &[&'static str]| list.iter().copied().find(|a| a.eq_ignore_ascii_case(op));
+    if path.starts_with("/aws-service-role/") {
+        let api = find(SERVICE_LINKED_REFUSED)?;
+        let delete = if api == "DeleteRole" {
+            " (a service-linked role is deleted with iam:DeleteServiceLinkedRole, once the service no longer uses it)"
+        } else {
+            ""
+        };
+        return Some(format!(
+            "refused: {name} is a service-linked role (path {path}): IAM rejects iam:{api} from customers with UnmodifiableEntity whatever the policies say; only the linked service modifies it{delete} (https://docs.aws.amazon.com/IAM/latest/APIReference/API_{api}.html, https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html)"
+        ));
+    }
+    if path.starts_with("/aws-reserved/") {
+        let api = find(SERVICE_LINKED_REFUSED).or_else(|| find(RESERVED_ALSO_REFUSED))?;
+        return Some(format!(
+            "refused: {name} is an AWS-reserved role (path {path}), which only its AWS service modifies (IAM Identity Center through its service-linked role, AWSSSOServiceRolePolicy): IAM rejects iam:{api} from customers with UnmodifiableEntity (\"Cannot perform the operation on the protected role\") whatever the policies say; change the permission set instead (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSSSOServiceRolePolicy.html, https://docs.aws.amazon.com/IAM/latest/APIReference/API_{api}.html)"
+        ));
+    }
+    None
+}
+
 impl<'a> PolicySet<'a> {
     pub fn new() -> Self {
         PolicySet {
@@ -320,6 +398,9 @@ pub struct Evaluation<'a> {
     /// How each layer answered.
     pub layers: Layers,
     pub cross_account: bool,
+    /// For an alias operation, the keys it touches, each decided on its own (empty otherwise).
+    /// When present, `allowed`, `denied`, `decision` and `depends_on` combine every part.
+    pub targets: Vec<TargetEvaluation<'a>>,
 }
 
 /// How each layer answered, for explanations.
@@ -346,8 +427,16 @@ pub struct Layers {
     /// KMS or AssumeRole without a key or trust policy: nothing can allow.
     pub missing_resource_policy: bool,
     pub needs_resource_policy: bool,
-    /// "key policy", "trust policy" or "resource policy".
+    /// "key policy", "trust policy", "resource policy", or "alias" for an alias operation on an
+    /// alias ARN.
     pub service_label: &'static str,
+    /// kms:CreateAlias/UpdateAlias/DeleteAlias on an alias ARN: IAM policies alone decide.
+    pub alias: bool,
+    /// A resource policy was given for an alias, which has none: it was not consulted.
+    pub ignored_resource_policy: bool,
+    /// IAM refuses the request whatever the policies say (an AWS-owned role, an alias of another
+    /// account): why, with AWS's documentation.
+    pub refusal: Option<String>,
 }
 
 struct Acc {
@@ -395,7 +484,9 @@ pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
     for p in &set.identity {
         run_policy(req, p, Layer::Identity, &mut acc, &mut statements);
     }
-    if let Some(p) = set.resource {
+    // An alias has no key policy: a document given as the resource policy is not consulted.
+    let alias = is_alias_management(req);
+    if let Some(p) = set.resource.filter(|_| !alias) {
         run_policy(req, p, Layer::Resource, &mut acc, &mut statements);
     }
     for p in &set.boundaries {
@@ -425,7 +516,9 @@ pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
     let scp = Tri::all(acc.scp_levels.iter().copied());
     let rcp = Tri::all(acc.rcp_levels.iter().copied());
     let action = req.action_lc();
-    let (service_label, needs_resource_policy) = if action.starts_with("kms:") {
+    let (service_label, needs_resource_policy) = if alias {
+        ("alias", false)
+    } else if action.starts_with("kms:") {
         ("key policy", true)
     } else if action.starts_with("sts:assumerole") {
         ("trust policy", true)
@@ -435,7 +528,18 @@ pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
     let any_resource = acc.res_exact | acc.res_role | acc.res_account;
     let direct = acc.res_exact | (acc.res_role & boundary);
     let missing_resource_policy = needs_resource_policy && set.resource.is_none();
-    let allow = if missing_resource_policy {
+    // IAM's own refusals: a customer modifying a role AWS owns; an alias of another account
+    // (CreateAlias, UpdateAlias, DeleteAlias: "Cross-account use: No").
+    let refusal = aws_owned_role_refusal(req).or_else(|| {
+        (alias && cross).then(|| {
+            format!(
+                "refused: {} cannot be performed on an alias in another account (KMS: \"Cross-account use: No\"; https://docs.aws.amazon.com/kms/latest/APIReference/API_{}.html)",
+                req.action,
+                req.action.split(':').nth(1).unwrap_or_default()
+            )
+        })
+    });
+    let allow = if missing_resource_policy || refusal.is_some() {
         Tri::False
     } else if cross {
         any_resource & identity & boundary
@@ -455,10 +559,13 @@ pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
         rcp_exempt,
         resource_direct: acc.res_exact | acc.res_role,
         resource_account: acc.res_account,
-        has_resource_policy: set.resource.is_some(),
+        has_resource_policy: set.resource.is_some() && !alias,
         missing_resource_policy,
         needs_resource_policy,
         service_label,
+        alias,
+        ignored_resource_policy: alias && set.resource.is_some(),
+        refusal,
     };
 
     let decision = if acc.deny.is_true() {
@@ -513,7 +620,76 @@ pub fn evaluate<'a>(req: &Request, set: &PolicySet<'a>) -> Evaluation<'a> {
         statements,
         layers,
         cross_account: cross,
+        targets: Vec::new(),
     }
+}
+
+/// A KMS key that an alias operation also touches: the key `kms:CreateAlias` associates, the
+/// key `kms:DeleteAlias` detaches, the current and the new key of `kms:UpdateAlias`.
+#[derive(Debug, Clone)]
+pub struct TargetKey<'a> {
+    pub resource: String,
+    /// That key's policy (`None`: not given, and then nothing allows on the key).
+    pub key_policy: Option<&'a Policy>,
+}
+
+/// The decision on one target key, with its request (the alias request, on the key).
+#[derive(Debug, Clone)]
+pub struct TargetEvaluation<'a> {
+    pub request: Request,
+    pub evaluation: Evaluation<'a>,
+}
+
+/// Decide an alias operation on the alias and on every key it touches: AWS authorizes the
+/// operation on each resource, so every part must allow, and a Deny on any part denies
+/// (alias-access). The alias part is [`evaluate`]'s; each key part is the same request on the
+/// key's ARN with the key's policy as the resource policy (the key-policy gate applies).
+/// Without targets this is [`evaluate`].
+pub fn evaluate_with_targets<'a>(
+    req: &Request,
+    set: &PolicySet<'a>,
+    targets: &[TargetKey<'a>],
+) -> Evaluation<'a> {
+    let mut ev = evaluate(req, set);
+    if targets.is_empty() {
+        return ev;
+    }
+    for t in targets {
+        let mut r = req.clone();
+        r.resource = t.resource.clone();
+        let mut s = set.clone();
+        s.resource = t.key_policy;
+        let sub = evaluate(&r, &s);
+        ev.targets.push(TargetEvaluation {
+            request: r,
+            evaluation: sub,
+        });
+    }
+    let parts = || std::iter::once(&ev).chain(ev.targets.iter().map(|t| &t.evaluation));
+    let denied = Tri::any(parts().map(|e| e.denied));
+    let allowed = Tri::all(parts().map(|e| e.allowed));
+    let decision = if denied.is_true() {
+        Some(Decision::ExplicitDeny)
+    } else {
+        match allowed {
+            Tri::True => Some(Decision::Allowed),
+            Tri::False => Some(Decision::ImplicitDeny),
+            Tri::Unknown => None,
+        }
+    };
+    let mut depends_on: Vec<String> = Vec::new();
+    if decision.is_none() {
+        for k in parts().flat_map(|e| e.depends_on.iter()) {
+            if !depends_on.iter().any(|d| d.eq_ignore_ascii_case(k)) {
+                depends_on.push(k.clone());
+            }
+        }
+    }
+    ev.denied = denied;
+    ev.allowed = allowed;
+    ev.decision = decision;
+    ev.depends_on = depends_on;
+    ev
 }
 
 impl Evaluation<'_> {
@@ -522,6 +698,26 @@ impl Evaluation<'_> {
         let l = &self.layers;
         let label = l.service_label;
         let mut summary = Vec::new();
+        if let Some(why) = &l.refusal {
+            summary.push(why.clone());
+        }
+        if l.alias {
+            summary.push(format!(
+                "alias resource: an alias has no key policy, so the caller's identity policies alone decide the alias part ({ALIAS_ACCESS_DOC})"
+            ));
+            if l.ignored_resource_policy {
+                summary.push(
+                    "the resource policy given is not consulted for the alias: a key policy governs its key (give the key under target_keys)"
+                        .into(),
+                );
+            }
+            if self.targets.is_empty() {
+                summary.push(
+                    "the key(s) the operation touches were not given (target_keys): their key policies must allow it too, and are not decided here"
+                        .into(),
+                );
+            }
+        }
         if l.missing_resource_policy {
             summary.push(format!(
                 "no {label} was given: {} requires one to allow the request",
@@ -592,7 +788,7 @@ impl Evaluation<'_> {
             };
             summary.push(format!("{label}: {how}"));
         }
-        if self.cross_account {
+        if self.cross_account && !l.alias {
             summary.push(format!(
                 "cross-account request: the {label} and the caller's identity policies must both allow"
             ));
@@ -671,7 +867,9 @@ pub fn eval_statement(
             // AWS checks the principal's own identity and its account against NotPrincipal.
             // A Deny spares only a principal whose identity and account are both listed (and
             // never one with a permissions boundary); an Allow, to be safe, excludes a principal
-            // when either is listed.
+            // when either is listed. `*` lists every principal and its account: a Deny with
+            // NotPrincipal `*` spares everyone (but a principal with a boundary), an Allow with
+            // it matches nobody.
             let entity = pr
                 .entries
                 .iter()
@@ -769,6 +967,22 @@ impl Evaluation<'_> {
             lines.push(describe(r, req));
         }
         lines.extend(self.summary());
+        for t in &self.targets {
+            let ev = &t.evaluation;
+            lines.push(format!(
+                "target key {}: {} ({} on the key, which its key policy gates)",
+                t.request.resource,
+                ev.decision_str(),
+                t.request.action
+            ));
+            lines.extend(ev.explain(&t.request).into_iter().map(|l| format!("  {l}")));
+        }
+        if !self.targets.is_empty() {
+            lines.push(format!(
+                "{} is authorized on the alias and on each key it touches: every part must allow, and a Deny on any part denies ({ALIAS_ACCESS_DOC})",
+                req.action
+            ));
+        }
         if !self.depends_on.is_empty() {
             lines.push(format!(
                 "the answer depends on: {}",

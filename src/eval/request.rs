@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use serde::Serialize;
 
-use super::{CallerSide, Context, Evaluation, OrgScope, PolicySet, Request};
+use super::{CallerSide, Context, Evaluation, OrgScope, PolicySet, Request, TargetKey};
 use crate::json::{self, Node};
 use crate::policy::principal::Principal;
 use crate::policy::{Level, Policy, PolicyKind};
@@ -27,6 +27,9 @@ pub struct RequestDoc {
     pub rcps: Vec<Vec<Rc<Policy>>>,
     pub org: OrgScope,
     pub caller: CallerSide,
+    /// For kms:CreateAlias/UpdateAlias/DeleteAlias on an alias ARN: the keys the operation
+    /// touches, each with its key policy (`target_keys`).
+    pub target_keys: Vec<(String, Option<Rc<Policy>>)>,
 }
 
 /// A request that could not be read; `id` is echoed when it could be found.
@@ -72,6 +75,7 @@ struct Fields<'a> {
     context: Option<&'a str>,
     unknown: Option<&'a str>,
     caller_identity_assumed: Option<&'a str>,
+    target_keys: Option<&'a str>,
 }
 
 /// Compiled policies by kind, label and exact text. Bounded: cleared when it grows past
@@ -182,6 +186,7 @@ impl RequestDoc {
                 "context" => &mut raw.context,
                 "unknown" => &mut raw.unknown,
                 "caller_identity_assumed" => &mut raw.caller_identity_assumed,
+                "target_keys" => &mut raw.target_keys,
                 _ => return Err(explain_unreadable(text)),
             };
             if slot.replace(v).is_some() {
@@ -331,9 +336,65 @@ impl RequestDoc {
             rcp_account: account("rcp_account", raw.rcp_account)?,
             resource_aws_managed: false,
         };
+        let request = Request::new(principal, &action, &resource, context);
+        let mut target_keys = Vec::new();
+        if let Some(list) = raw.target_keys.filter(|l| *l != "null") {
+            if !super::is_alias_management(&request) {
+                return Err(fail(
+                    "\"target_keys\" applies only to kms:CreateAlias, kms:UpdateAlias and kms:DeleteAlias on an alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME)".into(),
+                ));
+            }
+            let entries = match list.starts_with('[') {
+                true => json::split_array(list),
+                false => None,
+            }
+            .ok_or_else(|| {
+                fail("\"target_keys\" must be a list of {\"resource\": KEY_ARN, \"resource_policy\": {…}}".into())
+            })?;
+            for (i, entry) in entries.into_iter().enumerate() {
+                let field = |k: &str| format!("target_keys[{i}].{k}");
+                let members = json::split_object(entry).ok_or_else(|| {
+                    fail(format!(
+                        "target_keys[{i}] must be an object {{\"resource\": KEY_ARN, \"resource_policy\": {{…}}}}"
+                    ))
+                })?;
+                let (mut key, mut policy) = (None, None);
+                for (k, v) in members {
+                    let slot = match k {
+                        "resource" => &mut key,
+                        "resource_policy" => &mut policy,
+                        other => {
+                            return Err(fail(format!(
+                                "unknown field \"{other}\" in target_keys[{i}] (fields: resource, resource_policy)"
+                            )));
+                        }
+                    };
+                    if slot.replace(v).is_some() {
+                        return Err(fail(format!("{} appears twice", field(k))));
+                    }
+                }
+                let key = string(&field("resource"), key)?;
+                if !super::is_kms_key_arn(&key) {
+                    return Err(fail(format!(
+                        "{}: {key} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)",
+                        field("resource")
+                    )));
+                }
+                let policy = match policy {
+                    Some(r) if r != "null" => Some(compile(
+                        cache,
+                        r,
+                        PolicyKind::Resource,
+                        field("resource_policy"),
+                    )?),
+                    _ => None,
+                };
+                target_keys.push((key, policy));
+            }
+        }
         Ok(RequestDoc {
             id,
-            request: Request::new(principal, &action, &resource, context),
+            request,
             identity,
             resource: resource_policy,
             boundaries,
@@ -341,6 +402,7 @@ impl RequestDoc {
             rcps,
             org,
             caller,
+            target_keys,
         })
     }
 
@@ -364,8 +426,19 @@ impl RequestDoc {
         }
     }
 
+    /// The keys an alias operation touches, with their policies.
+    pub fn targets(&self) -> Vec<TargetKey<'_>> {
+        self.target_keys
+            .iter()
+            .map(|(k, p)| TargetKey {
+                resource: k.clone(),
+                key_policy: p.as_deref(),
+            })
+            .collect()
+    }
+
     pub fn evaluate(&self) -> Evaluation<'_> {
-        super::evaluate(&self.request, &self.policy_set())
+        super::evaluate_with_targets(&self.request, &self.policy_set(), &self.targets())
     }
 
     pub fn decision(&self) -> DecisionOut {
@@ -398,6 +471,7 @@ fn explain_unreadable(text: &str) -> RequestError {
         "context",
         "unknown",
         "caller_identity_assumed",
+        "target_keys",
     ];
     match json::parse(text) {
         Err(syntax) => RequestError {
@@ -430,5 +504,65 @@ fn explain_unreadable(text: &str) -> RequestError {
             };
             RequestError { id, message }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<RequestDoc, RequestError> {
+        RequestDoc::from_text(text, &[], &mut PolicyCache::default())
+    }
+
+    const ALIAS: &str = "arn:aws:kms:us-west-2:111122223333:alias/test";
+    const KEY: &str = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    #[test]
+    fn target_keys_are_read_for_alias_operations_only() {
+        let ok = format!(
+            r#"{{"principal": "arn:aws:iam::111122223333:user/a", "action": "kms:UpdateAlias", "resource": "{ALIAS}",
+               "target_keys": [{{"resource": "{KEY}", "resource_policy": {{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}}]}}}}, {{"resource": "{KEY}"}}]}}"#
+        );
+        let doc = read(&ok).unwrap();
+        assert_eq!(doc.target_keys.len(), 2);
+        assert!(doc.target_keys[0].1.is_some() && doc.target_keys[1].1.is_none());
+
+        let encrypt = format!(
+            r#"{{"principal": "arn:aws:iam::111122223333:user/a", "action": "kms:Encrypt", "resource": "{KEY}", "target_keys": []}}"#
+        );
+        assert!(
+            read(&encrypt)
+                .unwrap_err()
+                .message
+                .contains("applies only to")
+        );
+        let alias_as_key = format!(
+            r#"{{"principal": "arn:aws:iam::111122223333:user/a", "action": "kms:CreateAlias", "resource": "{ALIAS}", "target_keys": [{{"resource": "{ALIAS}"}}]}}"#
+        );
+        assert!(
+            read(&alias_as_key)
+                .unwrap_err()
+                .message
+                .contains("not a KMS key ARN")
+        );
+        let unknown = format!(
+            r#"{{"principal": "arn:aws:iam::111122223333:user/a", "action": "kms:CreateAlias", "resource": "{ALIAS}", "target_keys": [{{"resource": "{KEY}", "policy": {{}}}}]}}"#
+        );
+        assert!(
+            read(&unknown)
+                .unwrap_err()
+                .message
+                .contains("unknown field \"policy\"")
+        );
+        let not_list = format!(
+            r#"{{"principal": "arn:aws:iam::111122223333:user/a", "action": "kms:CreateAlias", "resource": "{ALIAS}", "target_keys": {{"resource": "{KEY}"}}}}"#
+        );
+        assert!(
+            read(&not_list)
+                .unwrap_err()
+                .message
+                .contains("must be a list")
+        );
     }
 }

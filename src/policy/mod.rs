@@ -739,6 +739,23 @@ impl Builder {
                                 pointer: vp.clone(),
                                 pos,
                             }),
+                            PrincipalPattern::Any if m.key != "AWS" => {
+                                self.diags.push(Diagnostic {
+                                    modelled: true,
+                                    level: Level::Warning,
+                                    message: format!(
+                                        "{{\"{}\": \"*\"}} is read as every principal, not only every {}: the policy grammar lets \"*\" name only everyone",
+                                        m.key,
+                                        if m.key == "Service" { "service" } else { "principal of that type" }
+                                    ),
+                                    hint: Some(
+                                        "write \"*\" (or {\"AWS\": \"*\"}) if everyone is meant, else name the principal"
+                                            .into(),
+                                    ),
+                                    pointer: vp.clone(),
+                                    pos,
+                                })
+                            }
                             _ => {}
                         }
                         entries.push(PrincipalEntry {
@@ -903,6 +920,29 @@ mod tests {
         assert_eq!(st.pos.line, 4);
         assert_eq!(st.pointer, "/Statement/0");
         assert_eq!(st.label(), "statement \"AllowEncryptDecrypt\"");
+    }
+
+    #[test]
+    fn a_star_under_another_principal_type_means_everyone_with_a_warning() {
+        for (doc, warned) in [
+            (r#"{"Service": "*"}"#, true),
+            (r#"{"Federated": "*"}"#, true),
+            (r#"{"AWS": "*"}"#, false),
+            (r#""*""#, false),
+        ] {
+            let text = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{doc},"Action":"sqs:*","Resource":"*"}}]}}"#
+            );
+            let p = Policy::from_text(&text, PolicyKind::Resource, "r.json").unwrap();
+            let entry = &p.statements[0].principal.as_ref().unwrap().entries[0];
+            assert_eq!(entry.pattern, PrincipalPattern::Any, "{doc}");
+            let warning = p
+                .diagnostics
+                .iter()
+                .any(|d| d.level == Level::Warning && d.message.contains("every principal"));
+            assert_eq!(warning, warned, "{doc}: {:?}", p.diagnostics);
+            assert!(!p.has_errors());
+        }
     }
 
     #[test]

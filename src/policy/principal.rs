@@ -196,7 +196,10 @@ pub fn is_account_id(s: &str) -> bool {
 /// One entry of a policy's `Principal` or `NotPrincipal`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrincipalPattern {
-    /// `"*"` or `{"AWS": "*"}`: anyone, including anonymous callers.
+    /// `"*"` or `{"AWS": "*"}`: anyone, including anonymous callers. The policy grammar says a
+    /// `*` principal id can only mean "everyone/anonymous", so `{"Service": "*"}`,
+    /// `{"Federated": "*"}` and `{"CanonicalUser": "*"}` are read the same way (AWS documents
+    /// only the first two forms; the others are flagged by the policy reader).
     Any,
     /// An account id or `arn:…:iam::ACCT:root`: delegates to the account.
     Account { partition: String, account: String },
@@ -241,19 +244,15 @@ impl PrincipalPattern {
     /// Parse one entry under the given principal type (`AWS`, `Service`, `Federated`, `CanonicalUser`).
     pub fn parse(kind: &str, s: &str) -> PrincipalPattern {
         let s_trim = s.trim();
-        match kind {
-            "AWS" => {}
-            "Service" => {
-                return if s_trim == "*" {
-                    PrincipalPattern::Any
-                } else {
-                    PrincipalPattern::Service(s_trim.to_ascii_lowercase())
-                };
-            }
-            _ => return PrincipalPattern::Other(s_trim.to_string()),
-        }
+        // reference_policies_grammar, principal_id_string: "you can use * only to specify
+        // everyone/anonymous", whatever the principal type.
         if s_trim == "*" {
             return PrincipalPattern::Any;
+        }
+        match kind {
+            "AWS" => {}
+            "Service" => return PrincipalPattern::Service(s_trim.to_ascii_lowercase()),
+            _ => return PrincipalPattern::Other(s_trim.to_string()),
         }
         if is_unique_id(s_trim) {
             return PrincipalPattern::UniqueId(s_trim.to_string());
@@ -391,9 +390,14 @@ impl PrincipalPattern {
         }
     }
 
-    /// For `NotPrincipal`: is `p`'s account listed by this entry?
+    /// For `NotPrincipal`: is `p`'s account listed by this entry? `*` lists every principal,
+    /// and so every principal's account too: a Deny whose NotPrincipal is `*` spares everyone.
     pub fn lists_account(&self, p: &Principal) -> bool {
-        matches!(self, PrincipalPattern::Account { .. }) && self.matches(p).is_some()
+        match self {
+            PrincipalPattern::Any => true,
+            PrincipalPattern::Account { .. } => self.matches(p).is_some(),
+            _ => false,
+        }
     }
 }
 
@@ -473,5 +477,31 @@ mod tests {
         let p = Principal::parse("arn:aws:iam::111122223333:role/x").unwrap();
         assert_eq!(u.matches(&p), None);
         assert_eq!(w.matches(&p), None);
+    }
+
+    #[test]
+    fn a_star_lists_every_principal_and_its_account() {
+        let callers = [
+            "arn:aws:sts::111122223333:assumed-role/R/S",
+            "arn:aws:iam::444455556666:user/bob",
+            "111122223333",
+            "sns.amazonaws.com",
+            "*",
+        ];
+        for kind in ["AWS", "Service", "Federated", "CanonicalUser"] {
+            let any = PrincipalPattern::parse(kind, "*");
+            assert_eq!(any, PrincipalPattern::Any, "{kind}");
+            for c in callers {
+                let p = Principal::parse(c).unwrap();
+                assert!(any.lists_entity(&p) && any.lists_account(&p), "{kind} {c}");
+            }
+        }
+        let acct = PrincipalPattern::parse("AWS", "111122223333");
+        let root = PrincipalPattern::parse("AWS", "arn:aws:iam::111122223333:root");
+        assert_eq!(acct, root);
+        let bob = Principal::parse("arn:aws:iam::111122223333:user/bob").unwrap();
+        assert!(acct.lists_account(&bob) && !acct.lists_entity(&bob));
+        let partial = PrincipalPattern::parse("AWS", "arn:aws:iam::*:root");
+        assert!(!partial.lists_account(&bob) && !partial.lists_entity(&bob));
     }
 }
