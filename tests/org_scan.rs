@@ -369,6 +369,45 @@ async fn an_organization_scan_finds_every_ekm_role_and_names_the_account_it_coul
         .count();
     assert!(describe <= 3, "each distinct policy once: {describe}");
 
+    // Every call is one that `init --member-role-policy` (in the members) or
+    // `--org-reader-policy` (the listing credentials) allows: the printed policies suffice.
+    let policy_actions = |flag: &str| -> Vec<String> {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ekm-check"))
+            .args(["init", flag])
+            .output()
+            .unwrap();
+        let v: J = serde_json::from_slice(&out.stdout).unwrap();
+        v["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| match &s["Action"] {
+                J::Array(a) => a.iter().map(|x| x.as_str().unwrap().to_string()).collect(),
+                x => vec![x.as_str().unwrap().to_string()],
+            })
+            .collect()
+    };
+    let member = policy_actions("--member-role-policy");
+    let reader = policy_actions("--org-reader-policy");
+    for c in &seen {
+        let action = format!("{}:{}", c.service, c.operation);
+        match c.service.as_str() {
+            // AssumeRole is the scanner's own permission; GetCallerIdentity needs none.
+            "sts" => assert!(
+                ["AssumeRole", "GetCallerIdentity"].contains(&c.operation.as_str()),
+                "{action}"
+            ),
+            "organizations" => assert!(
+                member.contains(&action) || reader.contains(&action),
+                "{action} is in neither printed policy"
+            ),
+            _ => assert!(
+                member.contains(&action),
+                "{action} is not in --member-role-policy"
+            ),
+        }
+    }
+
     // The table names the refused account and the counts.
     let (code, table, _) = ekm(
         &p.url,

@@ -39,8 +39,12 @@ pub struct InitArgs {
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Print instead the minimal read-only IAM policy for the identity that runs ekm-check
-    #[arg(long, conflicts_with = "org_reader_policy")]
+    #[arg(long, conflicts_with_all = ["org_reader_policy", "member_role_policy"])]
     pub checker_policy: bool,
+    /// Print instead the read-only permissions policy of the role `scan --member-role` assumes
+    /// in each member account (what a scan reads there, nothing more)
+    #[arg(long, conflicts_with = "org_reader_policy")]
+    pub member_role_policy: bool,
     /// Print instead the read-only policy that lets the management account or a delegated
     /// administrator read the SCPs and RCPs for ekm-check (--org-profile / --org-role-arn)
     #[arg(long)]
@@ -61,10 +65,53 @@ pub fn org_reader_policy() -> serde_json::Value {
                 "organizations:ListParents",
                 "organizations:ListPoliciesForTarget",
                 "organizations:DescribePolicy",
-                "organizations:ListAccounts"
+                "organizations:ListAccounts",
+                "organizations:ListAccountsForParent",
+                "organizations:ListChildren"
             ],
             "Resource": "*"
         }]
+    })
+}
+
+/// The read-only permissions of the audit role `scan --member-role` enters each account with:
+/// the calls a scan makes there. `OrganizationAccountAccessRole` works too, but it is an
+/// administrator.
+pub fn member_role_policy() -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EkmCheckScanRoles",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:GetAccountAuthorizationDetails",
+                    "iam:GetPolicy",
+                    "iam:GetPolicyVersion"
+                ],
+                "Resource": "*"
+            },
+            {
+                "Sid": "EkmCheckScanKeys",
+                "Effect": "Allow",
+                "Action": [
+                    "kms:ListKeys",
+                    "kms:ListAliases",
+                    "kms:DescribeKey",
+                    "kms:GetKeyPolicy",
+                    "kms:GetKeyRotationStatus",
+                    "kms:ListGrants",
+                    "kms:ListResourceTags"
+                ],
+                "Resource": "*"
+            },
+            {
+                "Sid": "EkmCheckDescribeOrganization",
+                "Effect": "Allow",
+                "Action": "organizations:DescribeOrganization",
+                "Resource": "*"
+            }
+        ]
     })
 }
 
@@ -83,6 +130,10 @@ pub fn run(a: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
     let reg = a.registration.registration().or(&cfg.registration());
     if a.org_reader_policy {
         writeln!(out, "{}", fixes::pretty(&org_reader_policy()))?;
+        return Ok(exit::OK);
+    }
+    if a.member_role_policy {
+        writeln!(out, "{}", fixes::pretty(&member_role_policy()))?;
         return Ok(exit::OK);
     }
     if a.checker_policy {

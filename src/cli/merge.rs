@@ -78,6 +78,12 @@ fn add_value(m: &mut Merged, v: J, path: &std::path::Path, line: Option<usize>) 
             for d in v["discovery"].as_array().into_iter().flatten() {
                 m.discovery.push(d.clone());
             }
+            if v.get("accounts").is_none() {
+                // A report written before `accounts`: its discovery says which were read.
+                for d in v["discovery"].as_array().into_iter().flatten() {
+                    m.accounts.push(from_discovery(d));
+                }
+            }
             for a in v["accounts"].as_array().into_iter().flatten() {
                 let e: AccountEntry = serde_json::from_value(a.clone())
                     .map_err(|e| at(format!("an account entry: {e}")))?;
@@ -101,6 +107,35 @@ fn add_value(m: &mut Merged, v: J, path: &std::path::Path, line: Option<usize>) 
         }
     }
     Ok(())
+}
+
+/// An account entry from a `discovery` item of an older scan report.
+fn from_discovery(d: &J) -> AccountEntry {
+    let errors: Vec<String> = d["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.as_str().map(String::from))
+        .collect();
+    let id = d["account"].as_str().map(String::from);
+    let count = |k: &str| d[k].as_u64().unwrap_or(0) as usize;
+    AccountEntry {
+        status: match (&id, errors.is_empty()) {
+            (None, _) => AccountStatus::Unreadable,
+            (Some(_), true) => AccountStatus::Scanned,
+            (Some(_), false) => AccountStatus::Incomplete,
+        },
+        id,
+        name: None,
+        via: String::new(),
+        role_arn: None,
+        reason: None,
+        errors,
+        roles_examined: count("roles_examined"),
+        ekm_roles: count("ekm_roles"),
+        keys_examined: count("keys_examined"),
+        targets: 0,
+    }
 }
 
 fn read(m: &mut Merged, path: &std::path::Path) -> Result<()> {
@@ -241,6 +276,18 @@ mod tests {
             keys_examined: 0,
             targets: 0,
         }
+    }
+
+    #[test]
+    fn an_older_report_s_discovery_gives_its_accounts() {
+        let ok = from_discovery(&json!({"account": "111111111111", "roles_examined": 3,
+            "ekm_roles": 1, "keys_examined": 1, "errors": []}));
+        assert_eq!((ok.status, ok.roles_examined), (AccountStatus::Scanned, 3));
+        let partial =
+            from_discovery(&json!({"account": "111111111111", "errors": ["ListKeys: x"]}));
+        assert_eq!(partial.status, AccountStatus::Incomplete);
+        let none = from_discovery(&json!({"account": null, "errors": ["GetCallerIdentity: x"]}));
+        assert_eq!(none.status, AccountStatus::Unreadable);
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub struct AccountEntry {
     pub name: Option<String>,
     pub status: AccountStatus,
     /// How it was entered: `role ARN`, `profile NAME` or `the default credentials`.
+    #[serde(default)]
     pub via: String,
     /// The role assumed to enter it, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]

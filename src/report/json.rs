@@ -153,11 +153,12 @@ pub fn line(r: &Report) -> String {
 
 /// `--format jsonl`: one account's line (`ekm-check.scan-account/v1`).
 pub fn account_line(a: &AccountEntry) -> String {
-    let mut v = serde_json::to_value(a).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        o.insert("format".into(), ACCOUNT_FORMAT.into());
+    let mut o = serde_json::Map::new();
+    o.insert("format".into(), ACCOUNT_FORMAT.into());
+    if let serde_json::Value::Object(fields) = serde_json::to_value(a).unwrap_or_default() {
+        o.extend(fields);
     }
-    let mut s = serde_json::to_string(&v).unwrap_or_default();
+    let mut s = serde_json::to_string(&o).unwrap_or_default();
     s.push('\n');
     s
 }
