@@ -62,6 +62,79 @@ fn hostile_report(format: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// A scan of two accounts, one of them unreadable: what the scan reporters add for accounts.
+fn scan_report(format: &str) -> String {
+    use ekm_check::report::accounts::{AccountEntry, AccountStatus};
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ok-baseline/snapshot.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(base).unwrap()).unwrap();
+    let inputs = ekm_check::snapshot::from_aws(&v).unwrap();
+    let report = ekm_check::report::Report {
+        registration: inputs.registration.clone(),
+        source: "AWS account 111122223333".into(),
+        findings: ekm_check::rules::run_all(&inputs),
+        fail_on: ekm_check::report::FailOn::Error,
+        notes: Vec::new(),
+        fixed: Vec::new(),
+        assumed: Vec::new(),
+        origins: Default::default(),
+    };
+    let entry = |id: &str, status: AccountStatus, errors: Vec<String>| AccountEntry {
+        id: Some(id.into()),
+        name: Some("prod]]>\u{7}".into()),
+        status,
+        via: format!("role arn:aws:iam::{id}:role/ekm-audit"),
+        role_arn: Some(format!("arn:aws:iam::{id}:role/ekm-audit")),
+        reason: None,
+        errors,
+        roles_examined: 3,
+        ekm_roles: 1,
+        keys_examined: 1,
+        targets: 1,
+    };
+    let accounts = vec![
+        entry("111122223333", AccountStatus::Scanned, vec![]),
+        entry(
+            "444455556666",
+            AccountStatus::Unreadable,
+            vec!["could not enter the account: AccessDenied]]>".into()],
+        ),
+    ];
+    let reports = [report];
+    match format {
+        "sarif" => ekm_check::report::sarif::render_scan(&reports, &accounts),
+        _ => ekm_check::report::junit::render_scan(
+            &reports,
+            &accounts,
+            time::OffsetDateTime::UNIX_EPOCH,
+        ),
+    }
+}
+
+#[test]
+fn a_scan_names_its_unreadable_accounts_in_sarif_and_junit() {
+    let sarif: serde_json::Value = serde_json::from_str(&scan_report("sarif")).unwrap();
+    let inv = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false, "{inv:#}");
+    let notes = inv["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "only the unreadable account: {notes:#?}");
+    assert!(
+        notes[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("444455556666"),
+        "{notes:#?}"
+    );
+    assert_eq!(inv["properties"]["summary"]["unreadable"], 1);
+    let junit = scan_report("junit");
+    assert!(
+        junit.contains(r#"<testsuite id="1" name="ekm-check accounts""#)
+            || junit.contains(r#"name="ekm-check accounts""#),
+        "{junit}"
+    );
+    assert!(junit.contains("unreadable"), "{junit}");
+}
+
 #[test]
 fn sarif_passes_the_official_validator() {
     let Some(multitool) = tool("EKM_TEST_SARIF_MULTITOOL", "the SARIF multitool") else {
@@ -72,6 +145,9 @@ fn sarif_passes_the_official_validator() {
     let hostile = std::env::temp_dir().join(format!("ekm-hostile-{}.sarif", std::process::id()));
     std::fs::write(&hostile, hostile_report("sarif")).unwrap();
     files.push(hostile);
+    let scan = std::env::temp_dir().join(format!("ekm-scan-{}.sarif", std::process::id()));
+    std::fs::write(&scan, scan_report("sarif")).unwrap();
+    files.push(scan);
     for f in files {
         let out = Command::new(&multitool)
             .args(["validate", f.to_str().unwrap()])
@@ -98,6 +174,9 @@ fn junit_is_read_by_junitparser() {
     let hostile = std::env::temp_dir().join(format!("ekm-hostile-{}.xml", std::process::id()));
     std::fs::write(&hostile, hostile_report("junit")).unwrap();
     files.push(hostile);
+    let scan = std::env::temp_dir().join(format!("ekm-scan-{}.xml", std::process::id()));
+    std::fs::write(&scan, scan_report("junit")).unwrap();
+    files.push(scan);
     // Parse strictly, and check the counts agree with the test cases.
     let script = r#"
 import sys
@@ -106,6 +185,11 @@ for path in sys.argv[1:]:
     xml = JUnitXml.fromfile(path)
     for suite in xml:
         cases = list(suite)
+        if suite.name == "ekm-check accounts":
+            fails = [c for c in cases for r in c.result if isinstance(r, Failure)]
+            assert len(fails) == 1 and "444455556666" in fails[0].name, (path, [c.name for c in cases])
+            assert suite.failures == 1, path
+            continue
         assert len(cases) == RULES, (path, len(cases))
         fails = sum(1 for c in cases for r in c.result if isinstance(r, Failure))
         errors = sum(1 for c in cases for r in c.result if isinstance(r, Error))
