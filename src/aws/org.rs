@@ -73,6 +73,17 @@ where
     }
 }
 
+/// The accounts of these ARNs, each once, in order (the role's, then the key's when it differs).
+pub fn accounts_of<'a>(arns: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in arns.into_iter().filter_map(account_of) {
+        if !out.iter().any(|x| x == a) {
+            out.push(a.to_string());
+        }
+    }
+    out
+}
+
 /// The account id in an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:…`).
 pub fn account_of(arn: &str) -> Option<&str> {
     arn.split(':')
@@ -449,6 +460,15 @@ mod tests {
 
     #[test]
     fn accounts_come_from_arns() {
+        assert_eq!(
+            accounts_of([
+                "arn:aws:iam::111122223333:role/r",
+                "arn:aws:kms:us-east-1:111122223333:key/k",
+                "arn:aws:kms:us-east-1:444455556666:key/k",
+                "alias/x",
+            ]),
+            ["111122223333", "444455556666"]
+        );
         assert_eq!(
             account_of("arn:aws:iam::111122223333:role/x"),
             Some("111122223333")
