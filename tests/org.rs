@@ -492,6 +492,27 @@ async fn a_member_refused_list_parents_gets_the_permission_and_the_credentials_t
         e.contains("organizations:ListPoliciesForTarget") && e.contains(&o.reader_role),
         "{e}"
     );
+
+    // AssumeRole itself refused: AWS's answer (not the SDK's "an error occurred while loading
+    // credentials"), the permission and the role.
+    let p = proxy(
+        &m.url,
+        Duration::ZERO,
+        vec![Fault::error("AssumeRole", "AccessDenied", 403)],
+    )
+    .await;
+    let (code, out, err) = ekm_as(&p.url, &o.member_creds, &args);
+    assert_eq!(code, 0, "{err}");
+    let snap: J = serde_json::from_str(&out).unwrap();
+    let e = snap["errors"]["organization.policies"].as_str().unwrap();
+    assert!(
+        e.starts_with("AccessDenied") && e.contains("sts:AssumeRole") && e.contains(&o.reader_role),
+        "{e}"
+    );
+    assert_eq!(
+        snap["organization"]["in_organization"], true,
+        "membership still read"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
