@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_kms::error::SdkError;
 use futures_util::future::join_all;
-use serde_json::{Value as J, json};
+use serde_json::{Map, Value as J, json};
 
 use super::describe_error;
 use super::loader::{KeyPart, Parts, assemble, default_version_document, document};
@@ -45,6 +45,60 @@ pub struct Target {
     pub external_id_from_trust: bool,
     /// The key was found by a wildcard resource, not named: keep it only if the role can use it.
     pub by_wildcard: bool,
+}
+
+impl Target {
+    /// What was read for this target, from its snapshot: the organization part's state and the
+    /// failed reads.
+    pub fn reads(&self) -> crate::report::Reads {
+        let errors: BTreeMap<String, String> = self.snapshot["errors"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                )
+            })
+            .collect();
+        let organization = organization_read(self.snapshot.get("organization"), &errors);
+        crate::report::Reads {
+            organization,
+            errors,
+        }
+    }
+}
+
+/// Whether the organization part was read (membership, then the policies), or its error.
+fn organization_read(part: Option<&J>, errors: &BTreeMap<String, String>) -> J {
+    let mut out = Map::new();
+    let error = |k: &str| errors.get(k).map(|e| J::String(e.clone()));
+    let Some(o) = part else {
+        out.insert("read".into(), J::Bool(false));
+        out.extend(error("organization").map(|e| ("error".to_string(), e)));
+        return J::Object(out);
+    };
+    out.insert("read".into(), J::Bool(true));
+    let in_org = o["in_organization"].as_bool().unwrap_or(false);
+    out.insert("in_organization".into(), J::Bool(in_org));
+    if !in_org {
+        return J::Object(out);
+    }
+    if let Some(id) = o.get("id") {
+        out.insert("id".into(), id.clone());
+    }
+    match o.get("accounts").and_then(J::as_object) {
+        Some(a) => {
+            out.insert("policies_read".into(), J::Bool(true));
+            out.insert("accounts".into(), json!(a.keys().collect::<Vec<_>>()));
+        }
+        None => {
+            out.insert("policies_read".into(), J::Bool(false));
+            out.extend(error("organization.policies").map(|e| ("error".to_string(), e)));
+        }
+    }
+    J::Object(out)
 }
 
 /// What discovery saw.
@@ -596,6 +650,35 @@ mod tests {
         assert!(!t(
             json!({"Effect": "Deny", "Principal": {"AWS": OPENAI_ROLE}, "Action": "sts:AssumeRole"})
         ));
+    }
+
+    #[test]
+    fn each_target_says_whether_the_organization_part_was_read() {
+        let errors = |k: &str, v: &str| BTreeMap::from([(k.to_string(), v.to_string())]);
+        assert_eq!(
+            organization_read(None, &errors("organization", "AccessDenied: x")),
+            json!({"read": false, "error": "AccessDenied: x"})
+        );
+        assert_eq!(
+            organization_read(Some(&json!({"in_organization": false})), &BTreeMap::new()),
+            json!({"read": true, "in_organization": false})
+        );
+        let part = json!({"in_organization": true, "id": "o-a1", "policy_types": [],
+            "accounts": {"111122223333": {"path": []}}});
+        assert_eq!(
+            organization_read(Some(&part), &BTreeMap::new()),
+            json!({"read": true, "in_organization": true, "id": "o-a1", "policies_read": true,
+                   "accounts": ["111122223333"]})
+        );
+        let part = json!({"in_organization": true, "id": "o-a1"});
+        assert_eq!(
+            organization_read(
+                Some(&part),
+                &errors("organization.policies", "AccessDenied: ListParents")
+            ),
+            json!({"read": true, "in_organization": true, "id": "o-a1", "policies_read": false,
+                   "error": "AccessDenied: ListParents"})
+        );
     }
 
     #[test]

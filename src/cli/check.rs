@@ -809,6 +809,7 @@ pub(crate) fn finish(
         fixed: Vec::new(),
         assumed,
         origins,
+        reads: None,
     };
     write_reports(
         std::slice::from_ref(&report),

@@ -295,6 +295,7 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
                 }
             }
         }
+        let reads = t.reads();
         reports.push(Report {
             registration: t.registration,
             source: format!("AWS account {}", t.account),
@@ -304,6 +305,7 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
             fixed,
             assumed: Vec::new(),
             origins: Default::default(),
+            reads: Some(reads),
         });
     }
     let disc_json = serde_json::to_value(&discoveries).unwrap_or(J::Null);
