@@ -350,11 +350,24 @@ fn organization(
     let s = |k: &str| n.get(k).and_then(Node::as_str).map(str::to_string);
     let policy_types = match n.get("policy_types").map(|t| &t.value) {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| i.as_str().map(str::to_string))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| bad("organization.policy_types must be a list of strings".into()))?,
+        Some(Value::Array(items)) => {
+            let mut types = Vec::new();
+            for i in items {
+                let Some(t) = i.as_str() else {
+                    return Err(bad(
+                        "organization.policy_types must be a list of strings".into()
+                    ));
+                };
+                if let Some(meant) = misspelled_policy_type(t) {
+                    return Err(bad(format!(
+                        "organization.policy_types: \"{t}\" (line {}) is not a policy type; did you mean \"{meant}\"? (ListRoots' spelling: SERVICE_CONTROL_POLICY, RESOURCE_CONTROL_POLICY; read as written, it would say that type is not enabled)",
+                        i.pos.line
+                    )));
+                }
+                types.push(t.to_string());
+            }
+            types
+        }
         Some(_) => {
             return Err(bad(
                 "organization.policy_types must be a list of strings".into()
@@ -466,6 +479,29 @@ fn organization(
         policy_types,
         accounts,
     }))
+}
+
+/// The SCP or RCP type a `policy_types` value seems meant to be, when it is not spelled as
+/// ListRoots spells it (`service_control_policy`, `SERVICE_CONTROL_POLICIES`, `SCP`, …): such a
+/// value would otherwise read as "not enabled" and let the guardrail rules pass unseen. Other
+/// values (`TAG_POLICY`, a type AWS adds later) decide no rule and are kept as they are.
+fn misspelled_policy_type(t: &str) -> Option<&'static str> {
+    use crate::inputs::{RCP_TYPE, SCP_TYPE};
+    if t == SCP_TYPE || t == RCP_TYPE {
+        return None;
+    }
+    let norm: String = t
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if norm.starts_with("SERVICECONTROL") || norm == "SCP" || norm == "SCPS" {
+        Some(SCP_TYPE)
+    } else if norm.starts_with("RESOURCECONTROL") || norm == "RCP" || norm == "RCPS" {
+        Some(RCP_TYPE)
+    } else {
+        None
+    }
 }
 
 /// The parts a snapshot's `errors` may name (an item of a list as `part/name` or `part[i]`).
@@ -662,6 +698,36 @@ mod tests {
             let text = format!(r#"{{"format": "ekm-check.snapshot/v1", {bad}}}"#);
             assert!(load(&text).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_misspelled_policy_type_is_an_input_error_and_other_types_are_kept() {
+        let with = |types: &str| {
+            load(&format!(
+                r#"{{"format": "ekm-check.snapshot/v1",
+                "organization": {{"in_organization": true, "id": "o-a1", "policy_types": {types}}}}}"#
+            ))
+        };
+        // Read as written, each would say SCPs (or RCPs) are not enabled: EKM603/EKM604 pass.
+        for (typo, meant) in [
+            ("service_control_policy", "SERVICE_CONTROL_POLICY"),
+            ("SERVICE_CONTROL_POLICIES", "SERVICE_CONTROL_POLICY"),
+            ("SCP", "SERVICE_CONTROL_POLICY"),
+            ("ResourceControlPolicy", "RESOURCE_CONTROL_POLICY"),
+            ("RESOURCE-CONTROL-POLICY", "RESOURCE_CONTROL_POLICY"),
+        ] {
+            let e = with(&format!(r#"["TAG_POLICY", "{typo}"]"#))
+                .err()
+                .unwrap_or_else(|| panic!("{typo} accepted"))
+                .to_string();
+            assert!(e.contains(typo) && e.contains(meant), "{typo}: {e}");
+        }
+        // Types that decide no rule, known or not yet known, are kept as AWS spells them.
+        let i =
+            with(r#"["SERVICE_CONTROL_POLICY", "TAG_POLICY", "A_TYPE_FROM_THE_FUTURE"]"#).unwrap();
+        let o = i.organization.get().unwrap();
+        assert_eq!(o.policy_types.len(), 3);
+        assert!(o.enabled(crate::inputs::SCP_TYPE) && !o.enabled(crate::inputs::RCP_TYPE));
     }
 
     #[test]

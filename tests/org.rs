@@ -492,6 +492,27 @@ async fn a_member_refused_list_parents_gets_the_permission_and_the_credentials_t
         e.contains("organizations:ListPoliciesForTarget") && e.contains(&o.reader_role),
         "{e}"
     );
+
+    // AssumeRole itself refused: AWS's answer (not the SDK's "an error occurred while loading
+    // credentials"), the permission and the role.
+    let p = proxy(
+        &m.url,
+        Duration::ZERO,
+        vec![Fault::error("AssumeRole", "AccessDenied", 403)],
+    )
+    .await;
+    let (code, out, err) = ekm_as(&p.url, &o.member_creds, &args);
+    assert_eq!(code, 0, "{err}");
+    let snap: J = serde_json::from_str(&out).unwrap();
+    let e = snap["errors"]["organization.policies"].as_str().unwrap();
+    assert!(
+        e.starts_with("AccessDenied") && e.contains("sts:AssumeRole") && e.contains(&o.reader_role),
+        "{e}"
+    );
+    assert_eq!(
+        snap["organization"]["in_organization"], true,
+        "membership still read"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -566,6 +587,52 @@ async fn scan_reads_the_organization_once_per_account_and_each_policy_once() {
                 || *op == "AssumeRole",
             "sent {op}"
         );
+    }
+    // Each target says the organization part was read, and for which accounts.
+    for t in v["targets"].as_array().unwrap() {
+        assert_eq!(
+            t["organization"],
+            json!({"read": true, "in_organization": true, "id": o.id, "policies_read": true, "accounts": [o.member]}),
+            "{t:#}"
+        );
+        assert!(
+            t["read_errors"].get("organization.policies").is_none(),
+            "{t:#}"
+        );
+    }
+
+    // Refused: each target says the policies were not read, and why.
+    let p = proxy(
+        &m.url,
+        Duration::ZERO,
+        vec![Fault::error("ListParents", "AccessDeniedException", 400)],
+    )
+    .await;
+    let (code, out, err) = ekm_as(
+        &p.url,
+        &o.member_creds,
+        &[
+            "scan",
+            "--region",
+            "us-east-1",
+            "--regions",
+            "us-east-1",
+            "--format",
+            "json",
+        ],
+    );
+    assert_ne!(code, 2, "{err}");
+    let v: J = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    let targets = v["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 2, "{v:#}");
+    for t in targets {
+        let org = &t["organization"];
+        assert_eq!(org["read"], true, "{t:#}");
+        assert_eq!(org["in_organization"], true, "{t:#}");
+        assert_eq!(org["policies_read"], false, "{t:#}");
+        let e = org["error"].as_str().unwrap();
+        assert!(e.contains("organizations:ListParents"), "{e}");
+        assert_eq!(t["read_errors"]["organization.policies"], e, "{t:#}");
     }
 }
 

@@ -224,6 +224,16 @@ async fn scan_finds_every_ekm_role_and_only_those() {
         found_roles, expected_roles,
         "exactly the EKM roles are reported"
     );
+    // Each target says what was read for it: the organization part (moto's account is in none)
+    // and the reads that failed (none here).
+    for t in targets {
+        assert_eq!(
+            t["organization"],
+            json!({"read": true, "in_organization": false}),
+            "{t:#}"
+        );
+        assert_eq!(t["read_errors"], json!({}), "{t:#}");
+    }
     let status = |t: &J, rule: &str| -> String {
         t["results"]
             .as_array()

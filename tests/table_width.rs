@@ -43,6 +43,7 @@ fn reports() -> Vec<(String, Report)> {
                     "an assumption long enough to need wrapping at sixty columns, about {name}"
                 )],
                 origins: Default::default(),
+                reads: None,
             },
         ));
     }

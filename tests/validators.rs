@@ -78,6 +78,7 @@ fn scan_report(format: &str) -> String {
         fixed: Vec::new(),
         assumed: Vec::new(),
         origins: Default::default(),
+        reads: None,
     };
     let entry = |id: &str, status: AccountStatus, errors: Vec<String>| AccountEntry {
         id: Some(id.into()),

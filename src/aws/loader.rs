@@ -1,17 +1,25 @@
 //! The loader: everything the rules read, from AWS, into an `ekm-check.snapshot/v1`.
 //!
-//! Only Describe/Get/List calls. Independent reads run concurrently, in at most three rounds:
-//! 1. GetCallerIdentity, DescribeKey, GetRole, ListRolePolicies, ListAttachedRolePolicies (and,
-//!    when `kms_arn` is a key ARN, GetKeyPolicy, GetKeyRotationStatus, ListAliases, ListGrants);
-//! 2. GetRolePolicy per inline policy, GetPolicy per attached policy and the boundary (and the
-//!    key reads, when `kms_arn` is an alias that DescribeKey resolved);
-//! 3. GetPolicyVersion for each managed policy's default version.
+//! One reader per part, each filling its part and its own `errors` entries: [`read_key`],
+//! [`read_role`], the caller (GetCallerIdentity) and the organization (org.rs). [`load`] runs
+//! them all at once and [`assemble`]s the snapshot; `scan` uses the key reader, org.rs and
+//! `assemble` for its targets. Only Describe/Get/List calls. Rounds (each reader's calls wait
+//! only for its own earlier answers, so the slowest reader sets the count, three here):
+//! - key: DescribeKey, and beside it for a key ARN GetKeyPolicy, GetKeyRotationStatus,
+//!   ListAliases, ListGrants, ListResourceTags (after it, for an alias ARN once resolved);
+//! - role: GetRole, ListRolePolicies, ListAttachedRolePolicies; then GetRolePolicy per inline
+//!   policy and GetPolicy per managed policy and the boundary; then GetPolicyVersion for each
+//!   default version;
+//! - caller: GetCallerIdentity; organization: see org.rs (levels + 2 rounds).
 //!
 //! A failed read goes into `errors` with the AWS error code and the permission it needs, so the
 //! rules that need it are `unknown`, never `pass`.
 
 use std::collections::BTreeMap;
 
+use aws_sdk_iam::config::http::HttpResponse;
+use aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesError;
+use aws_sdk_iam::operation::list_role_policies::ListRolePoliciesError;
 use aws_sdk_kms::error::SdkError;
 use futures_util::future::join_all;
 use serde_json::{Map, Value as J, json};
@@ -29,6 +37,8 @@ pub struct Loaded {
     pub no_access: Option<String>,
 }
 
+/// A reader's failed reads: part name -> AWS's error, and what refused it.
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Errors(pub(crate) BTreeMap<String, String>);
 
 impl Errors {
@@ -38,9 +48,20 @@ impl Errors {
         R: std::fmt::Debug + 'static,
     {
         let (code, text) = describe_error(e);
-        let needs = match code.as_deref() {
+        self.add_text(part, permission, code.as_deref(), &text);
+    }
+
+    /// An error already described: its AWS code and text.
+    pub(crate) fn add_text(
+        &mut self,
+        part: &str,
+        permission: &str,
+        code: Option<&str>,
+        text: &str,
+    ) {
+        let needs = match code {
             Some(c) if c.contains("AccessDenied") || c.contains("Unauthorized") => {
-                format!(" ({})", denied_by(&text, permission))
+                format!(" ({})", denied_by(text, permission))
             }
             _ => String::new(),
         };
@@ -97,7 +118,7 @@ fn role_name(role_arn: &str) -> Option<&str> {
 }
 
 /// Key reads that need the key's id (round 1 for a key ARN, round 2 after DescribeKey for an alias).
-pub(crate) async fn key_details(
+async fn key_details(
     kms: &aws_sdk_kms::Client,
     key: &str,
     out: &mut Map<String, J>,
@@ -235,7 +256,7 @@ fn grant_json(g: &aws_sdk_kms::types::GrantListEntry) -> J {
     J::Object(m)
 }
 
-pub(crate) fn key_metadata_json(k: &aws_sdk_kms::types::KeyMetadata) -> J {
+fn key_metadata_json(k: &aws_sdk_kms::types::KeyMetadata) -> J {
     let mut m = Map::new();
     let mut put = |key: &str, v: Option<String>| {
         if let Some(v) = v {
@@ -326,7 +347,8 @@ pub(crate) async fn default_version_document(
         .map_err(|e| ("iam:GetPolicyVersion", describe_error(&e)))
 }
 
-/// Read everything for one registration; the organization part with `org`'s credentials.
+/// Read everything for one registration: the key, the role, the caller and the organization
+/// (with `org`'s credentials), each by its own reader, all at once.
 pub async fn load(
     cfg: &aws_config::SdkConfig,
     reg: &Registration,
@@ -337,320 +359,52 @@ pub async fn load(
     let kms = aws_sdk_kms::Client::new(cfg);
     let iam = aws_sdk_iam::Client::new(cfg);
     let sts = aws_sdk_sts::Client::new(cfg);
-    let mut errors = Errors(BTreeMap::new());
-    let kms_arn = reg.kms_arn.clone().unwrap_or_default();
-    let role = reg
-        .role_arn
-        .as_deref()
-        .and_then(role_name)
-        .map(str::to_string);
-    let key_is_arn = kms_arn.contains(":key/");
-
-    // Round 1.
-    let caller = sts.get_caller_identity().send();
-    let describe = async {
-        if kms_arn.is_empty() {
-            None
-        } else {
-            Some(kms.describe_key().key_id(&kms_arn).send().await)
+    let key = async {
+        match reg.kms_arn.as_deref().filter(|k| !k.is_empty()) {
+            Some(k) => read_key(&kms, k).await,
+            None => KeyPart::default(),
         }
     };
-    let key_early = async {
-        let mut m = Map::new();
-        let mut e = Errors(BTreeMap::new());
-        if key_is_arn {
-            key_details(&kms, &kms_arn, &mut m, &mut e).await;
-        }
-        (m, e)
-    };
-    let get_role = async {
-        match &role {
-            Some(r) => Some(iam.get_role().role_name(r).send().await),
-            None => None,
+    let role = async {
+        match reg.role_arn.as_deref().and_then(role_name) {
+            Some(name) => read_role(&iam, name).await,
+            None => (None, Errors::default()),
         }
     };
-    let inline_names = async {
-        let Some(r) = &role else {
-            return Ok(Vec::new());
-        };
-        let mut all = Vec::new();
-        let mut marker = None;
-        loop {
-            let out = iam
-                .list_role_policies()
-                .role_name(r)
-                .set_marker(marker.clone())
-                .send()
-                .await?;
-            all.extend(out.policy_names().iter().cloned());
-            match (out.is_truncated(), out.marker()) {
-                (true, Some(m)) => marker = Some(m.to_string()),
-                _ => return Ok::<_, SdkError<_, _>>(all),
-            }
-        }
+    let organization = read_organization(cfg, reg, org, org_cache);
+    let ((caller, no_access, caller_errors), key, (role, role_errors), (organization, org_errors)) =
+        tokio::join!(read_caller(&sts), key, role, organization);
+    let mut errors = caller_errors.0;
+    errors.extend(key.errors.0);
+    errors.extend(role_errors.0);
+    errors.extend(org_errors.0);
+    let parts = Parts {
+        caller: caller.clone(),
+        key: key.part,
+        role: role.map(J::Object),
+        organization,
+        errors,
     };
-    let attached = async {
-        let Some(r) = &role else {
-            return Ok(Vec::new());
-        };
-        let mut all = Vec::new();
-        let mut marker = None;
-        loop {
-            let out = iam
-                .list_attached_role_policies()
-                .role_name(r)
-                .set_marker(marker.clone())
-                .send()
-                .await?;
-            all.extend(out.attached_policies().iter().map(|p| {
-                (
-                    p.policy_name().unwrap_or_default().to_string(),
-                    p.policy_arn().unwrap_or_default().to_string(),
-                )
-            }));
-            match (out.is_truncated(), out.marker()) {
-                (true, Some(m)) => marker = Some(m.to_string()),
-                _ => return Ok::<_, SdkError<_, _>>(all),
-            }
-        }
-    };
-    // The organization part runs beside everything else: the accounts that matter are the
-    // role's and the key's, both in their ARNs.
-    let mut org_accounts: Vec<String> = Vec::new();
-    for arn in [reg.role_arn.as_deref(), reg.kms_arn.as_deref()]
-        .into_iter()
-        .flatten()
-    {
-        if let Some(a) = super::org::account_of(arn) {
-            if !org_accounts.iter().any(|x| x == a) {
-                org_accounts.push(a.to_string());
-            }
-        }
-    }
-    let organization = super::org::read(cfg, org, &org_accounts, org_cache);
-    let (
+    Loaded {
+        snapshot: assemble(reg, collected_at, parts),
         caller,
-        describe,
-        (mut key, key_errors),
-        get_role,
-        inline_names,
-        attached,
-        (organization, org_errors),
-    ) = tokio::join!(
-        caller,
-        describe,
-        key_early,
-        get_role,
-        inline_names,
-        attached,
-        organization
-    );
-    errors.0.extend(key_errors.0);
-    errors.0.extend(org_errors);
-
-    let mut no_access = None;
-    let caller = match caller {
-        Ok(c) => Some((
-            c.account().unwrap_or_default().to_string(),
-            c.arn().unwrap_or_default().to_string(),
-        )),
-        Err(e) => {
-            let (code, text) = describe_error(&e);
-            if code.is_none() || text.contains("credentials") {
-                no_access = Some(text.clone());
-            }
-            errors.0.insert("caller".into(), text);
-            None
-        }
-    };
-
-    // The key's metadata; round 2 for an alias.
-    let mut resolved_key: Option<String> = None;
-    match describe {
-        None => {}
-        Some(Ok(d)) => {
-            if let Some(k) = d.key_metadata() {
-                resolved_key = k.arn().map(str::to_string);
-                key.insert("metadata".into(), key_metadata_json(k));
-            }
-        }
-        Some(Err(e)) => {
-            if describe_error(&e).0.as_deref() == Some("NotFoundException") {
-                // A key that does not exist: one error for the whole key.
-                key.clear();
-                for k in [
-                    "key.policy",
-                    "key.rotation_enabled",
-                    "key.aliases",
-                    "key.grants",
-                    "key.tags",
-                ] {
-                    errors.0.remove(k);
-                }
-                errors.add("key", "kms:DescribeKey", &e);
-            } else {
-                errors.add("key.metadata", "kms:DescribeKey", &e);
-                if !key_is_arn {
-                    // The alias could not be resolved: the key's other parts cannot be read.
-                    for k in [
-                        "key.policy",
-                        "key.rotation_enabled",
-                        "key.aliases",
-                        "key.grants",
-                        "key.tags",
-                    ] {
-                        errors.0.insert(k.into(), "not read: DescribeKey failed, so the alias could not be resolved to a key".into());
-                    }
-                }
-            }
-        }
+        no_access,
     }
+}
 
-    // Round 2: inline documents, managed policies' default versions, the boundary, and the
-    // key's details when kms_arn is an alias.
-    let mut role_obj = Map::new();
-    let mut boundary_arn: Option<String> = None;
-    match get_role {
-        None => {}
-        Some(Ok(r)) => {
-            if let Some(r) = r.role() {
-                role_obj.insert("Arn".into(), J::String(r.arn().to_string()));
-                role_obj.insert("RoleId".into(), J::String(r.role_id().to_string()));
-                role_obj.insert("RoleName".into(), J::String(r.role_name().to_string()));
-                role_obj.insert(
-                    "Tags".into(),
-                    J::Array(
-                        r.tags()
-                            .iter()
-                            .map(|t| json!({"Key": t.key(), "Value": t.value()}))
-                            .collect(),
-                    ),
-                );
-                role_obj.insert(
-                    "trust_policy".into(),
-                    r.assume_role_policy_document()
-                        .map(document)
-                        .unwrap_or(J::Null),
-                );
-                boundary_arn = r
-                    .permissions_boundary()
-                    .and_then(|b| b.permissions_boundary_arn())
-                    .map(str::to_string);
-                if boundary_arn.is_none() {
-                    role_obj.insert("permissions_boundary".into(), J::Null);
-                }
-            }
-        }
-        Some(Err(e)) => errors.add("role", "iam:GetRole", &e),
-    }
-    let role_found = !role_obj.is_empty();
-    let inline_names = match inline_names {
-        Ok(n) => Some(n),
-        Err(e) => {
-            errors.add("role.inline_policies", "iam:ListRolePolicies", &e);
-            None
-        }
-    };
-    let attached = match attached {
-        Ok(a) => Some(a),
-        Err(e) => {
-            errors.add("role.attached_policies", "iam:ListAttachedRolePolicies", &e);
-            None
-        }
-    };
-    let role_ref = role.clone().unwrap_or_default();
-    let inline_docs = join_all(inline_names.iter().flatten().map(|n| {
-        let iam = &iam;
-        let role_ref = &role_ref;
-        async move {
-            (
-                n.clone(),
-                iam.get_role_policy()
-                    .role_name(role_ref)
-                    .policy_name(n)
-                    .send()
-                    .await,
-            )
-        }
-    }));
-    let mut managed: Vec<(String, String)> = attached.clone().unwrap_or_default();
-    if let Some(b) = &boundary_arn {
-        managed.push(("(boundary)".into(), b.clone()));
-    }
-    let versions = join_all(managed.iter().map(|(name, arn)| {
-        let iam = &iam;
-        async move {
-            // Round 2: the default version id; round 3: that version's document.
-            let r = default_version_document(iam, arn).await;
-            (name.clone(), arn.clone(), r)
-        }
-    }));
-    let key_late = async {
-        let mut m = Map::new();
-        let mut e = Errors(BTreeMap::new());
-        if !key_is_arn {
-            if let Some(k) = &resolved_key {
-                key_details(&kms, k, &mut m, &mut e).await;
-            }
-        }
-        (m, e)
-    };
-    let (inline_docs, versions, (key_more, key_more_errors)) =
-        tokio::join!(inline_docs, versions, key_late);
-    key.extend(key_more);
-    errors.0.extend(key_more_errors.0);
+/// The parts the readers filled, for [`assemble`].
+#[derive(Default)]
+pub(crate) struct Parts {
+    pub caller: Option<(String, String)>,
+    /// Empty: nothing of the key was read.
+    pub key: Map<String, J>,
+    pub role: Option<J>,
+    pub organization: Option<J>,
+    pub errors: BTreeMap<String, String>,
+}
 
-    if role_found {
-        if inline_names.is_some() {
-            let mut list = Vec::new();
-            for (name, r) in inline_docs {
-                match r {
-                    Ok(o) => {
-                        list.push(json!({"name": name, "document": document(o.policy_document())}))
-                    }
-                    Err(e) => errors.add(
-                        &format!("role.inline_policies/{name}"),
-                        "iam:GetRolePolicy",
-                        &e,
-                    ),
-                }
-            }
-            role_obj.insert("inline_policies".into(), J::Array(list));
-        }
-        let mut list = Vec::new();
-        for (name, arn, r) in versions {
-            match r {
-                Ok(doc) => {
-                    let doc = doc.unwrap_or(J::Null);
-                    if name == "(boundary)" {
-                        role_obj.insert(
-                            "permissions_boundary".into(),
-                            json!({"arn": arn, "document": doc}),
-                        );
-                    } else {
-                        list.push(json!({"arn": arn, "name": name, "document": doc}));
-                    }
-                }
-                Err((perm, (code, text))) => {
-                    let part = if name == "(boundary)" {
-                        "role.permissions_boundary".to_string()
-                    } else {
-                        format!("role.attached_policies/{name}")
-                    };
-                    let needs = if code.as_deref().is_some_and(|c| c.contains("AccessDenied")) {
-                        format!(" ({})", denied_by(&text, perm))
-                    } else {
-                        String::new()
-                    };
-                    errors.0.insert(part, format!("{text}{needs}"));
-                }
-            }
-        }
-        if attached.is_some() {
-            role_obj.insert("attached_policies".into(), J::Array(list));
-        }
-    }
-
+/// An `ekm-check.snapshot/v1` from the parts read (`check`, `snapshot`, and each `scan` target).
+pub(crate) fn assemble(reg: &Registration, collected_at: &str, p: Parts) -> J {
     let mut snap = Map::new();
     snap.insert("format".into(), J::String(FORMAT.into()));
     snap.insert("collected_at".into(), J::String(collected_at.into()));
@@ -658,32 +412,299 @@ pub async fn load(
         "registration".into(),
         serde_json::to_value(reg).unwrap_or(J::Null),
     );
-    if let Some((acct, arn)) = &caller {
+    if let Some((acct, arn)) = &p.caller {
         snap.insert("caller".into(), json!({"Account": acct, "Arn": arn}));
     }
-    if !key.is_empty() {
-        // The metadata first, as DescribeKey is what a reader looks for first.
-        let mut ordered = Map::new();
-        if let Some(m) = key.remove("metadata") {
-            ordered.insert("metadata".into(), m);
-        }
-        ordered.extend(key);
-        snap.insert("key".into(), J::Object(ordered));
+    if !p.key.is_empty() {
+        snap.insert("key".into(), J::Object(p.key));
     }
-    if role_found {
-        snap.insert("role".into(), J::Object(role_obj));
+    if let Some(r) = p.role {
+        snap.insert("role".into(), r);
     }
-    if let Some(o) = organization {
+    if let Some(o) = p.organization {
         snap.insert("organization".into(), o);
     }
-    if !errors.0.is_empty() {
-        snap.insert("errors".into(), json!(errors.0));
+    if !p.errors.is_empty() {
+        snap.insert("errors".into(), json!(p.errors));
     }
-    Loaded {
-        snapshot: J::Object(snap),
-        caller,
-        no_access,
+    J::Object(snap)
+}
+
+/// GetCallerIdentity: `(account, arn)`; on failure, whether it means no AWS access at all
+/// (no credentials or no network), and `errors["caller"]`.
+async fn read_caller(
+    sts: &aws_sdk_sts::Client,
+) -> (Option<(String, String)>, Option<String>, Errors) {
+    let mut errors = Errors::default();
+    match sts.get_caller_identity().send().await {
+        Ok(c) => (
+            Some((
+                c.account().unwrap_or_default().to_string(),
+                c.arn().unwrap_or_default().to_string(),
+            )),
+            None,
+            errors,
+        ),
+        Err(e) => {
+            let (code, text) = describe_error(&e);
+            let no_access = (code.is_none() || text.contains("credentials")).then(|| text.clone());
+            errors.0.insert("caller".into(), text);
+            (None, no_access, errors)
+        }
     }
+}
+
+/// The key part as [`read_key`] filled it.
+#[derive(Default, Clone)]
+pub(crate) struct KeyPart {
+    /// The key's ARN as DescribeKey gave it (an alias resolved to its key).
+    pub arn: Option<String>,
+    /// `metadata` first, then the other reads; empty when nothing was read.
+    pub part: Map<String, J>,
+    pub errors: Errors,
+}
+
+/// The parts of `key` other than `metadata`, each read by its own call.
+const KEY_DETAILS: [&str; 5] = [
+    "key.policy",
+    "key.rotation_enabled",
+    "key.aliases",
+    "key.grants",
+    "key.tags",
+];
+
+/// The key part: DescribeKey, and beside it (for a key ARN) or after it (for an alias ARN, once
+/// resolved) GetKeyPolicy, GetKeyRotationStatus, ListAliases, ListGrants, ListResourceTags.
+/// At most two rounds. A key that does not exist is one error, `errors["key"]`.
+pub(crate) async fn read_key(kms: &aws_sdk_kms::Client, kms_arn: &str) -> KeyPart {
+    let key_is_arn = kms_arn.contains(":key/");
+    let early = async {
+        let (mut m, mut e) = (Map::new(), Errors::default());
+        if key_is_arn {
+            key_details(kms, kms_arn, &mut m, &mut e).await;
+        }
+        (m, e)
+    };
+    let (describe, (details, mut errors)) =
+        tokio::join!(kms.describe_key().key_id(kms_arn).send(), early);
+    let mut part = Map::new();
+    let mut arn = None;
+    match describe {
+        Ok(d) => {
+            if let Some(k) = d.key_metadata() {
+                arn = k.arn().map(str::to_string);
+                part.insert("metadata".into(), key_metadata_json(k));
+            }
+        }
+        Err(e) if describe_error(&e).0.as_deref() == Some("NotFoundException") => {
+            // A key that does not exist: one error for the whole key.
+            let mut errors = Errors::default();
+            errors.add("key", "kms:DescribeKey", &e);
+            return KeyPart {
+                arn: None,
+                part: Map::new(),
+                errors,
+            };
+        }
+        Err(e) => {
+            errors.add("key.metadata", "kms:DescribeKey", &e);
+            if !key_is_arn {
+                for k in KEY_DETAILS {
+                    errors.0.insert(
+                        k.into(),
+                        "not read: DescribeKey failed, so the alias could not be resolved to a key"
+                            .into(),
+                    );
+                }
+            }
+        }
+    }
+    part.extend(details);
+    if let (false, Some(a)) = (key_is_arn, &arn) {
+        key_details(kms, a, &mut part, &mut errors).await;
+    }
+    KeyPart { arn, part, errors }
+}
+
+/// The role part: GetRole (with its Tags, trust policy and boundary ARN), ListRolePolicies and
+/// ListAttachedRolePolicies at once; then GetRolePolicy per inline policy and GetPolicy per
+/// managed policy and the boundary; then GetPolicyVersion for each default version. Three
+/// rounds. `None`: GetRole failed (`errors["role"]`).
+pub(crate) async fn read_role(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+) -> (Option<Map<String, J>>, Errors) {
+    let mut errors = Errors::default();
+    let (got, inline_names, attached) = tokio::join!(
+        iam.get_role().role_name(role).send(),
+        list_inline(iam, role),
+        list_attached(iam, role)
+    );
+    let (mut obj, boundary) = match got {
+        Ok(r) => r.role().map(role_object).unwrap_or_default(),
+        Err(e) => {
+            errors.add("role", "iam:GetRole", &e);
+            Default::default()
+        }
+    };
+    let inline_names = inline_names
+        .map_err(|e| errors.add("role.inline_policies", "iam:ListRolePolicies", &e))
+        .ok();
+    let attached = attached
+        .map_err(|e| errors.add("role.attached_policies", "iam:ListAttachedRolePolicies", &e))
+        .ok();
+    let mut managed = attached.clone().unwrap_or_default();
+    managed.extend(boundary.map(|b| ("(boundary)".to_string(), b)));
+    let (inline, versions) = tokio::join!(
+        inline_documents(iam, role, inline_names.as_deref().unwrap_or_default()),
+        join_all(managed.iter().map(|(name, arn)| async move {
+            (name, arn, default_version_document(iam, arn).await)
+        }))
+    );
+    if obj.is_empty() {
+        return (None, errors);
+    }
+    if inline_names.is_some() {
+        let (docs, inline_errors) = inline;
+        obj.insert("inline_policies".into(), J::Array(docs));
+        errors.0.extend(inline_errors.0);
+    }
+    let mut list = Vec::new();
+    for (name, arn, r) in versions {
+        let boundary = name == "(boundary)";
+        match r {
+            Ok(doc) => {
+                let doc = doc.unwrap_or(J::Null);
+                if boundary {
+                    let b = json!({"arn": arn, "document": doc});
+                    obj.insert("permissions_boundary".into(), b);
+                } else {
+                    list.push(json!({"arn": arn, "name": name, "document": doc}));
+                }
+            }
+            Err((perm, (code, text))) => {
+                let part = match boundary {
+                    true => "role.permissions_boundary".to_string(),
+                    false => format!("role.attached_policies/{name}"),
+                };
+                errors.add_text(&part, perm, code.as_deref(), &text);
+            }
+        }
+    }
+    if attached.is_some() {
+        obj.insert("attached_policies".into(), J::Array(list));
+    }
+    (Some(obj), errors)
+}
+
+/// GetRole's answer as the role part holds it, and the boundary's ARN (`permissions_boundary`
+/// is `null` when there is none, else filled once its document is read).
+fn role_object(r: &aws_sdk_iam::types::Role) -> (Map<String, J>, Option<String>) {
+    let mut obj = Map::new();
+    obj.insert("Arn".into(), J::String(r.arn().to_string()));
+    obj.insert("RoleId".into(), J::String(r.role_id().to_string()));
+    obj.insert("RoleName".into(), J::String(r.role_name().to_string()));
+    let tags = r.tags().iter();
+    let tags = tags.map(|t| json!({"Key": t.key(), "Value": t.value()}));
+    obj.insert("Tags".into(), J::Array(tags.collect()));
+    let trust = r.assume_role_policy_document().map(document);
+    obj.insert("trust_policy".into(), trust.unwrap_or(J::Null));
+    let boundary = r
+        .permissions_boundary()
+        .and_then(|b| b.permissions_boundary_arn())
+        .map(str::to_string);
+    if boundary.is_none() {
+        obj.insert("permissions_boundary".into(), J::Null);
+    }
+    (obj, boundary)
+}
+
+/// ListRolePolicies, every page.
+async fn list_inline(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+) -> Result<Vec<String>, SdkError<ListRolePoliciesError, HttpResponse>> {
+    let mut all = Vec::new();
+    let mut marker = None;
+    loop {
+        let out = iam
+            .list_role_policies()
+            .role_name(role)
+            .set_marker(marker.clone())
+            .send()
+            .await?;
+        all.extend(out.policy_names().iter().cloned());
+        match (out.is_truncated(), out.marker()) {
+            (true, Some(m)) => marker = Some(m.to_string()),
+            _ => return Ok(all),
+        }
+    }
+}
+
+/// ListAttachedRolePolicies, every page: `(name, arn)`.
+async fn list_attached(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+) -> Result<Vec<(String, String)>, SdkError<ListAttachedRolePoliciesError, HttpResponse>> {
+    let mut all = Vec::new();
+    let mut marker = None;
+    loop {
+        let out = iam
+            .list_attached_role_policies()
+            .role_name(role)
+            .set_marker(marker.clone())
+            .send()
+            .await?;
+        all.extend(out.attached_policies().iter().map(|p| {
+            (
+                p.policy_name().unwrap_or_default().to_string(),
+                p.policy_arn().unwrap_or_default().to_string(),
+            )
+        }));
+        match (out.is_truncated(), out.marker()) {
+            (true, Some(m)) => marker = Some(m.to_string()),
+            _ => return Ok(all),
+        }
+    }
+}
+
+/// GetRolePolicy for every inline policy at once: `[{"name", "document"}]` and the refusals.
+async fn inline_documents(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+    names: &[String],
+) -> (Vec<J>, Errors) {
+    let reads = join_all(names.iter().map(|n| async move {
+        let r = iam.get_role_policy().role_name(role).policy_name(n);
+        (n, r.send().await)
+    }))
+    .await;
+    let mut errors = Errors::default();
+    let mut docs = Vec::new();
+    for (name, r) in reads {
+        match r {
+            Ok(o) => docs.push(json!({"name": name, "document": document(o.policy_document())})),
+            Err(e) => {
+                let part = format!("role.inline_policies/{name}");
+                errors.add(&part, "iam:GetRolePolicy", &e);
+            }
+        }
+    }
+    (docs, errors)
+}
+
+/// The organization part for the accounts that matter: the role's and the key's, both in their
+/// ARNs (org.rs reads it).
+async fn read_organization(
+    cfg: &aws_config::SdkConfig,
+    reg: &Registration,
+    creds: &super::org::OrgCreds,
+    cache: &super::org::OrgCache,
+) -> (Option<J>, Errors) {
+    let arns = [reg.role_arn.as_deref(), reg.kms_arn.as_deref()];
+    let accounts = super::org::accounts_of(arns.into_iter().flatten());
+    let (part, errors) = super::org::read(cfg, creds, &accounts, cache).await;
+    (part, Errors(errors))
 }
 
 /// Decode and parse an IAM policy document (URL-encoded by the IAM API; plain JSON accepted).

@@ -13,10 +13,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
+use aws_config::identity::IdentityCache;
+use aws_config::sts::AssumeRoleProvider;
 use aws_config::{Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_sdk_kms::error::SdkError;
-use aws_sdk_organizations::types::PolicyType;
+use aws_sdk_organizations::types::{PolicyType, PolicyTypeSummary};
+use aws_sdk_sts::config::http::HttpResponse;
+use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use futures_util::future::join_all;
 use serde_json::{Map, Value as J, json};
 
@@ -73,8 +81,10 @@ pub struct OrgCache {
     policies: Memo<String, (String, J)>,
     parents: Memo<String, (String, Option<String>)>,
     attached: Memo<(String, &'static str), Vec<(String, String)>>,
-    roots: tokio::sync::OnceCell<Vec<String>>,
-    /// Organizations clients are cheap, but an assumed role's credentials are not: once per run.
+    roots: tokio::sync::OnceCell<RootTypes>,
+    /// Organizations clients are cheap, but an assumed role's credentials are not: the
+    /// configuration is built once per run, and its provider assumes the role again only when
+    /// the credentials near their expiry ([`Refreshing`]).
     assumed: tokio::sync::OnceCell<Result<SdkConfig, String>>,
 }
 
@@ -97,6 +107,17 @@ where
         code,
         text,
     }
+}
+
+/// The accounts of these ARNs, each once, in order (the role's, then the key's when it differs).
+pub fn accounts_of<'a>(arns: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in arns.into_iter().filter_map(account_of) {
+        if !out.iter().any(|x| x == a) {
+            out.push(a.to_string());
+        }
+    }
+    out
 }
 
 /// The account id in an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:…`).
@@ -211,7 +232,10 @@ pub async fn read(
     };
     match policies(&reader, accounts, cache).await {
         Ok((types, paths)) => {
-            part.insert("policy_types".into(), json!(types));
+            part.insert("policy_types".into(), json!(types.listed));
+            if !types.not_enabled.is_empty() {
+                part.insert("policy_type_status".into(), json!(types.not_enabled));
+            }
             part.insert("accounts".into(), J::Object(paths));
         }
         Err(f) => {
@@ -221,44 +245,131 @@ pub async fn read(
     (Some(J::Object(part)), errors)
 }
 
+/// How long each `--org-role-arn` session lasts (AssumeRole's minimum).
+const SESSION: Duration = Duration::from_secs(900);
+
+/// The configuration for `--org-role-arn`: aws-config's `AssumeRoleProvider` behind
+/// [`Refreshing`], assumed once now (beside DescribeOrganization), again whenever the
+/// credentials near their expiry.
 async fn assume(base: &SdkConfig, arn: &str) -> Result<SdkConfig, String> {
-    let sts = aws_sdk_sts::Client::new(base);
-    let out = sts
-        .assume_role()
-        .role_arn(arn)
-        .role_session_name("ekm-check-org-read")
-        .duration_seconds(900)
-        .send()
-        .await
-        .map_err(|e| describe_error(&e).1)?;
-    let c = out
-        .credentials()
-        .ok_or_else(|| "AssumeRole returned no credentials".to_string())?;
-    let provider = aws_credential_types::Credentials::new(
-        c.access_key_id(),
-        c.secret_access_key(),
-        Some(c.session_token().to_string()),
-        None,
-        "ekm-check-org-role",
-    );
+    let role = AssumeRoleProvider::builder(arn)
+        .session_name("ekm-check-org-read")
+        .session_length(SESSION)
+        .configure(base)
+        .build()
+        .await;
+    let provider = Refreshing::new(role);
+    provider.get().await.map_err(|e| credentials_error(&e))?;
     Ok(base
         .to_builder()
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(provider),
-        )
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        // `Refreshing` is the cache: one place decides when to assume again.
+        .identity_cache(IdentityCache::no_cache())
         .build())
 }
 
+/// AWS's answer inside a credentials error (AssumeRole refused: "AccessDenied: …"), else the
+/// chain of causes.
+fn credentials_error(e: &CredentialsError) -> String {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    let mut parts = vec![e.to_string()];
+    while let Some(err) = cur {
+        if let Some(sdk) = err.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>() {
+            return describe_error(sdk).1;
+        }
+        let s = err.to_string();
+        if !s.is_empty() && !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
+/// Assume again when the credentials have less than this left.
+const REFRESH_BEFORE: Duration = Duration::from_secs(300);
+
+/// A credentials provider that keeps `inner`'s credentials until `REFRESH_BEFORE` their expiry,
+/// then asks `inner` again (one caller at a time: concurrent requests wait for one AssumeRole).
+#[derive(Debug)]
+pub(crate) struct Refreshing<P> {
+    inner: P,
+    cached: tokio::sync::Mutex<Option<Credentials>>,
+}
+
+impl<P: ProvideCredentials> Refreshing<P> {
+    pub(crate) fn new(inner: P) -> Self {
+        Refreshing {
+            inner,
+            cached: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    pub(crate) async fn get(&self) -> aws_credential_types::provider::Result {
+        let mut cached = self.cached.lock().await;
+        if let Some(c) = cached.as_ref() {
+            let left = c
+                .expiry()
+                .map(|e| e.duration_since(SystemTime::now()).unwrap_or_default());
+            if left.is_none_or(|l| l > REFRESH_BEFORE) {
+                return Ok(c.clone());
+            }
+        }
+        let c = self.inner.provide_credentials().await?;
+        *cached = Some(c.clone());
+        Ok(c)
+    }
+}
+
+impl<P: ProvideCredentials> ProvideCredentials for Refreshing<P> {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(self.get())
+    }
+}
+
 type Paths = Map<String, J>;
+
+/// The policy types of the roots, as the organization part lists them.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct RootTypes {
+    /// `policy_types`: every type whose policies may be in force.
+    listed: Vec<String>,
+    /// `policy_type_status`: the listed types whose status is not `ENABLED` (pending, or a
+    /// status this version does not know), with that status.
+    not_enabled: BTreeMap<String, String>,
+}
+
+/// A root's `PolicyTypes`. ListRoots lists only the types enabled or changing: a type is left
+/// out (and reads as not enabled) only when it is not there. `ENABLED` is listed; so are
+/// `PENDING_ENABLE` and `PENDING_DISABLE` (its policies may be in force while the change runs)
+/// and any status this version does not know, which are also kept in `not_enabled` so that the
+/// snapshot says so. A type name this version does not know is kept as AWS spells it.
+fn root_types(summaries: &[PolicyTypeSummary], out: &mut RootTypes) {
+    for t in summaries {
+        let Some(ty) = t.r#type().map(|ty| ty.as_str().to_string()) else {
+            continue;
+        };
+        let status = t.status().map(|s| s.as_str()).unwrap_or("(no status)");
+        if status != "ENABLED" {
+            out.not_enabled.insert(ty.clone(), status.to_string());
+        }
+        if !out.listed.contains(&ty) {
+            out.listed.push(ty);
+        }
+    }
+}
 
 async fn policies(
     c: &aws_sdk_organizations::Client,
     accounts: &[String],
     cache: &OrgCache,
-) -> Result<(Vec<String>, Paths), Failure> {
+) -> Result<(RootTypes, Paths), Failure> {
     // ListRoots beside the walks up from each account.
     let roots = cache.roots.get_or_try_init(|| async {
-        let mut types = Vec::new();
+        let mut types = RootTypes::default();
         let mut token = None;
         loop {
             let r = c
@@ -268,16 +379,7 @@ async fn policies(
                 .await
                 .map_err(|e| fail("organizations:ListRoots", &e))?;
             for root in r.roots() {
-                for t in root.policy_types() {
-                    if t.status().map(|s| s.as_str()) == Some("ENABLED") {
-                        if let Some(ty) = t.r#type() {
-                            let ty = ty.as_str().to_string();
-                            if !types.contains(&ty) {
-                                types.push(ty);
-                            }
-                        }
-                    }
-                }
+                root_types(root.policy_types(), &mut types);
             }
             match r.next_token() {
                 Some(t) if !t.is_empty() => token = Some(t.to_string()),
@@ -501,7 +603,100 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pending_and_unknown_policy_type_statuses_are_listed_and_named() {
+        use aws_sdk_organizations::types::PolicyTypeStatus as S;
+        let summary = |ty: &str, status: Option<&str>| {
+            PolicyTypeSummary::builder()
+                .r#type(PolicyType::from(ty))
+                .set_status(status.map(S::from))
+                .build()
+        };
+        let mut out = RootTypes::default();
+        root_types(
+            &[
+                summary("SERVICE_CONTROL_POLICY", Some("ENABLED")),
+                summary("RESOURCE_CONTROL_POLICY", Some("PENDING_DISABLE")),
+                summary("TAG_POLICY", Some("PENDING_ENABLE")),
+                summary("BACKUP_POLICY", Some("SOMETHING_NEW")),
+                summary("A_TYPE_FROM_THE_FUTURE", Some("ENABLED")),
+                summary("SERVICE_CONTROL_POLICY", Some("ENABLED")),
+            ],
+            &mut out,
+        );
+        assert_eq!(
+            out.listed,
+            [
+                "SERVICE_CONTROL_POLICY",
+                "RESOURCE_CONTROL_POLICY",
+                "TAG_POLICY",
+                "BACKUP_POLICY",
+                "A_TYPE_FROM_THE_FUTURE"
+            ],
+            "never read as not enabled while it may be in force"
+        );
+        assert_eq!(
+            out.not_enabled,
+            BTreeMap::from([
+                ("BACKUP_POLICY".to_string(), "SOMETHING_NEW".to_string()),
+                ("RESOURCE_CONTROL_POLICY".into(), "PENDING_DISABLE".into()),
+                ("TAG_POLICY".into(), "PENDING_ENABLE".into()),
+            ])
+        );
+    }
+
+    /// Credentials that expire in `secs`, counting how often they were asked for.
+    #[derive(Debug)]
+    struct Counting(std::sync::atomic::AtomicUsize, u64);
+
+    impl ProvideCredentials for Counting {
+        fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let expiry = SystemTime::now() + Duration::from_secs(self.1);
+            future::ProvideCredentials::ready(Ok(Credentials::new(
+                format!("AKIA{n}"),
+                "secret",
+                Some("token".into()),
+                Some(expiry),
+                "test",
+            )))
+        }
+    }
+
+    #[tokio::test]
+    async fn assumed_credentials_are_kept_until_they_near_expiry_then_assumed_again() {
+        use std::sync::atomic::Ordering::SeqCst;
+        // Fresh for 15 minutes: assumed once, however often asked.
+        let fresh = Refreshing::new(Counting(Default::default(), 900));
+        for _ in 0..5 {
+            assert_eq!(fresh.get().await.unwrap().access_key_id(), "AKIA0");
+        }
+        assert_eq!(fresh.inner.0.load(SeqCst), 1);
+        // Less than REFRESH_BEFORE left (a scan that outlasted the session): assumed again on
+        // every request until the answer is fresh.
+        let expiring = Refreshing::new(Counting(Default::default(), 60));
+        assert_eq!(expiring.get().await.unwrap().access_key_id(), "AKIA0");
+        assert_eq!(expiring.get().await.unwrap().access_key_id(), "AKIA1");
+        assert_eq!(expiring.inner.0.load(SeqCst), 2);
+        // Through the SDK's trait, as the Organizations client asks.
+        let c = fresh.provide_credentials().await.unwrap();
+        assert_eq!(c.access_key_id(), "AKIA0");
+        assert_eq!(fresh.inner.0.load(SeqCst), 1);
+    }
+
+    #[test]
     fn accounts_come_from_arns() {
+        assert_eq!(
+            accounts_of([
+                "arn:aws:iam::111122223333:role/r",
+                "arn:aws:kms:us-east-1:111122223333:key/k",
+                "arn:aws:kms:us-east-1:444455556666:key/k",
+                "alias/x",
+            ]),
+            ["111122223333", "444455556666"]
+        );
         assert_eq!(
             account_of("arn:aws:iam::111122223333:role/x"),
             Some("111122223333")

@@ -7,8 +7,8 @@
 //! does not grow with them. Managed policies come from a second pass over the same API, keeping
 //! only those attached to EKM roles. Keys come from the roles' policies: exact key ARNs as they
 //! are; wildcard resources are matched against the keys listed in the scanned regions, and the
-//! evaluator decides which of those the role can use. Each key is read once (5 calls), whichever
-//! targets share it.
+//! evaluator decides which of those the role can use. Each key is read once (the loader's key
+//! reader: 6 calls in at most two rounds), whichever targets share it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -17,13 +17,12 @@ use futures_util::future::join_all;
 use serde_json::{Map, Value as J, json};
 
 use super::describe_error;
-use super::loader::{Errors, default_version_document, document, key_details, key_metadata_json};
+use super::loader::{KeyPart, Parts, assemble, default_version_document, document};
 use crate::inputs::Registration;
 use crate::policy::pattern::{Pattern, Wild};
 use crate::policy::principal::{Principal, PrincipalPattern};
 use crate::policy::{Effect, Policy, PolicyKind};
 use crate::rules::paths::OPENAI_ROLE;
-use crate::snapshot::FORMAT;
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -46,6 +45,60 @@ pub struct Target {
     pub external_id_from_trust: bool,
     /// The key was found by a wildcard resource, not named: keep it only if the role can use it.
     pub by_wildcard: bool,
+}
+
+impl Target {
+    /// What was read for this target, from its snapshot: the organization part's state and the
+    /// failed reads.
+    pub fn reads(&self) -> crate::report::Reads {
+        let errors: BTreeMap<String, String> = self.snapshot["errors"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                )
+            })
+            .collect();
+        let organization = organization_read(self.snapshot.get("organization"), &errors);
+        crate::report::Reads {
+            organization,
+            errors,
+        }
+    }
+}
+
+/// Whether the organization part was read (membership, then the policies), or its error.
+fn organization_read(part: Option<&J>, errors: &BTreeMap<String, String>) -> J {
+    let mut out = Map::new();
+    let error = |k: &str| errors.get(k).map(|e| J::String(e.clone()));
+    let Some(o) = part else {
+        out.insert("read".into(), J::Bool(false));
+        out.extend(error("organization").map(|e| ("error".to_string(), e)));
+        return J::Object(out);
+    };
+    out.insert("read".into(), J::Bool(true));
+    let in_org = o["in_organization"].as_bool().unwrap_or(false);
+    out.insert("in_organization".into(), J::Bool(in_org));
+    if !in_org {
+        return J::Object(out);
+    }
+    if let Some(id) = o.get("id") {
+        out.insert("id".into(), id.clone());
+    }
+    match o.get("accounts").and_then(J::as_object) {
+        Some(a) => {
+            out.insert("policies_read".into(), J::Bool(true));
+            out.insert("accounts".into(), json!(a.keys().collect::<Vec<_>>()));
+        }
+        None => {
+            out.insert("policies_read".into(), J::Bool(false));
+            out.extend(error("organization.policies").map(|e| ("error".to_string(), e)));
+        }
+    }
+    J::Object(out)
 }
 
 /// What discovery saw.
@@ -288,59 +341,15 @@ async fn managed_documents(
     found
 }
 
-/// A key as the snapshot holds it, read once.
-#[derive(Clone)]
-struct KeyRead {
-    arn: Option<String>,
-    object: Map<String, J>,
-    errors: BTreeMap<String, String>,
-}
-
-async fn read_key(cfg: &aws_config::SdkConfig, kms_arn: &str) -> KeyRead {
-    let region = super::region_of(kms_arn).map(str::to_string);
+/// A key, read once whichever targets share it: the loader's key reader, with a client in the
+/// key's own Region.
+async fn read_key(cfg: &aws_config::SdkConfig, kms_arn: &str) -> KeyPart {
     let mut b = aws_sdk_kms::config::Builder::from(cfg);
-    if let Some(r) = region {
-        b = b.region(aws_config::Region::new(r));
+    if let Some(r) = super::region_of(kms_arn) {
+        b = b.region(aws_config::Region::new(r.to_string()));
     }
     let kms = aws_sdk_kms::Client::from_conf(b.build());
-    let mut errors = Errors(BTreeMap::new());
-    let mut object = Map::new();
-    let d = kms.describe_key().key_id(kms_arn).send().await;
-    let arn = match d {
-        Ok(d) => d.key_metadata().map(|k| {
-            object.insert("metadata".into(), key_metadata_json(k));
-            k.arn().unwrap_or(kms_arn).to_string()
-        }),
-        Err(e) => {
-            let part = if describe_error(&e).0.as_deref() == Some("NotFoundException") {
-                "key"
-            } else {
-                "key.metadata"
-            };
-            errors.add(part, "kms:DescribeKey", &e);
-            None
-        }
-    };
-    if let Some(a) = &arn {
-        key_details(&kms, a, &mut object, &mut errors).await;
-    } else if !errors.0.contains_key("key") {
-        for k in [
-            "key.policy",
-            "key.rotation_enabled",
-            "key.aliases",
-            "key.grants",
-            "key.tags",
-        ] {
-            errors
-                .0
-                .insert(k.into(), "not read: DescribeKey failed".into());
-        }
-    }
-    KeyRead {
-        arn,
-        object,
-        errors: errors.0,
-    }
+    super::loader::read_key(&kms, kms_arn).await
 }
 
 /// The key ARNs of a region (ListKeys, paginated).
@@ -445,15 +454,13 @@ pub async fn scan(
         candidates.push(c);
     }
     disc.keys_examined = all_keys.len();
-    let mut keys: HashMap<String, KeyRead> = HashMap::new();
+    let mut keys: HashMap<String, KeyPart> = HashMap::new();
     let all: Vec<String> = all_keys.into_iter().collect();
     // The organization part, once for the account and its keys' accounts, beside the key reads.
     let mut org_accounts = vec![account.clone()];
-    for k in &all {
-        if let Some(a) = super::org::account_of(k) {
-            if !org_accounts.iter().any(|x| x == a) {
-                org_accounts.push(a.to_string());
-            }
+    for a in super::org::accounts_of(all.iter().map(String::as_str)) {
+        if !org_accounts.contains(&a) {
+            org_accounts.push(a);
         }
     }
     let organization = super::org::read(cfg, org, &org_accounts, org_cache);
@@ -493,27 +500,26 @@ pub async fn scan(
             } else {
                 "no key in the scanned regions matches the role's wildcard resources"
             };
-            let snap = json!({
-                "format": FORMAT, "collected_at": collected_at,
-                "registration": {"role_arn": r.arn, "external_id": external_id},
-                "role": role_obj,
-                "errors": {"key": format!("the key could not be determined: {why}")}
-            });
-            let mut snap = snap;
-            if let Some(o) = org_part(None) {
-                snap["organization"] = o;
-            }
-            for (k, v) in &org_errors {
-                snap["errors"][k] = J::String(v.clone());
-            }
+            let registration = Registration {
+                kms_arn: None,
+                role_arn: Some(r.arn.clone()),
+                external_id,
+            };
+            let mut errors = BTreeMap::from([(
+                "key".to_string(),
+                format!("the key could not be determined: {why}"),
+            )]);
+            errors.extend(org_errors.clone());
+            let parts = Parts {
+                role: Some(role_obj),
+                organization: org_part(None),
+                errors,
+                ..Parts::default()
+            };
             targets.push(Target {
                 account: account.clone(),
-                registration: Registration {
-                    kms_arn: None,
-                    role_arn: Some(r.arn.clone()),
-                    external_id,
-                },
-                snapshot: snap,
+                snapshot: assemble(&registration, collected_at, parts),
+                registration,
                 external_id_from_trust: from_trust,
                 by_wildcard: false,
             });
@@ -521,38 +527,29 @@ pub async fn scan(
         }
         for (k, by_wildcard) in c {
             let read = &keys[k];
-            let mut snap = Map::new();
-            snap.insert("format".into(), J::String(FORMAT.into()));
-            snap.insert("collected_at".into(), J::String(collected_at.into()));
-            snap.insert(
-                "registration".into(),
-                json!({"kms_arn": read.arn.clone().unwrap_or_else(|| k.clone()), "role_arn": r.arn, "external_id": external_id}),
-            );
-            if !read.object.is_empty() {
-                snap.insert("key".into(), J::Object(read.object.clone()));
-            }
-            snap.insert("role".into(), role_obj.clone());
-            if let Some(o) = org_part(read.arn.as_deref().or(Some(k.as_str()))) {
-                snap.insert("organization".into(), o);
-            }
-            let mut errors = read.errors.clone();
+            let registration = Registration {
+                kms_arn: Some(read.arn.clone().unwrap_or_else(|| k.clone())),
+                role_arn: Some(r.arn.clone()),
+                external_id: external_id.clone(),
+            };
+            let mut errors = read.errors.0.clone();
             errors.extend(org_errors.clone());
             for (_, arn) in &r.attached {
                 if let Some(Err(e)) = managed.get(arn) {
                     errors.insert(format!("role.attached_policies/{arn}"), e.clone());
                 }
             }
-            if !errors.is_empty() {
-                snap.insert("errors".into(), json!(errors));
-            }
+            let parts = Parts {
+                key: read.part.clone(),
+                role: Some(role_obj.clone()),
+                organization: org_part(read.arn.as_deref().or(Some(k.as_str()))),
+                errors,
+                ..Parts::default()
+            };
             targets.push(Target {
                 account: account.clone(),
-                registration: Registration {
-                    kms_arn: Some(read.arn.clone().unwrap_or_else(|| k.clone())),
-                    role_arn: Some(r.arn.clone()),
-                    external_id: external_id.clone(),
-                },
-                snapshot: J::Object(snap),
+                snapshot: assemble(&registration, collected_at, parts),
+                registration,
                 external_id_from_trust: from_trust,
                 by_wildcard: *by_wildcard,
             });
@@ -653,6 +650,35 @@ mod tests {
         assert!(!t(
             json!({"Effect": "Deny", "Principal": {"AWS": OPENAI_ROLE}, "Action": "sts:AssumeRole"})
         ));
+    }
+
+    #[test]
+    fn each_target_says_whether_the_organization_part_was_read() {
+        let errors = |k: &str, v: &str| BTreeMap::from([(k.to_string(), v.to_string())]);
+        assert_eq!(
+            organization_read(None, &errors("organization", "AccessDenied: x")),
+            json!({"read": false, "error": "AccessDenied: x"})
+        );
+        assert_eq!(
+            organization_read(Some(&json!({"in_organization": false})), &BTreeMap::new()),
+            json!({"read": true, "in_organization": false})
+        );
+        let part = json!({"in_organization": true, "id": "o-a1", "policy_types": [],
+            "accounts": {"111122223333": {"path": []}}});
+        assert_eq!(
+            organization_read(Some(&part), &BTreeMap::new()),
+            json!({"read": true, "in_organization": true, "id": "o-a1", "policies_read": true,
+                   "accounts": ["111122223333"]})
+        );
+        let part = json!({"in_organization": true, "id": "o-a1"});
+        assert_eq!(
+            organization_read(
+                Some(&part),
+                &errors("organization.policies", "AccessDenied: ListParents")
+            ),
+            json!({"read": true, "in_organization": true, "id": "o-a1", "policies_read": false,
+                   "error": "AccessDenied: ListParents"})
+        );
     }
 
     #[test]

@@ -812,6 +812,7 @@ pub(crate) fn finish(
         fixed: Vec::new(),
         assumed,
         origins,
+        reads: None,
     };
     write_reports(std::slice::from_ref(&report), o, &targets, None, out)?;
     Ok(if report.passes() {

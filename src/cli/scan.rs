@@ -473,6 +473,7 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
                 }
             }
         }
+        let reads = t.reads();
         Ok(Some(Report {
             registration: t.registration,
             source: format!("AWS account {}", t.account),
@@ -482,6 +483,7 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
             fixed,
             assumed: Vec::new(),
             origins: Default::default(),
+            reads: Some(reads),
         }))
     };
 

@@ -52,6 +52,12 @@ struct ReportOut<'a> {
     assumed: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     not_checked: Vec<NotChecked<'a>>,
+    /// `scan`: whether the organization part was read, or why not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organization: Option<&'a serde_json::Value>,
+    /// `scan`: the reads that failed for this target (`{}`: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    read_errors: Option<&'a std::collections::BTreeMap<String, String>>,
 }
 
 /// A rule that decides OpenAI's path and was not decided (verdict `incomplete`).
@@ -100,6 +106,8 @@ pub fn value(r: &Report) -> serde_json::Value {
                 reason: &f.message,
             })
             .collect(),
+        organization: r.reads.as_ref().map(|x| &x.organization),
+        read_errors: r.reads.as_ref().map(|x| &x.errors),
     };
     serde_json::to_value(&out).unwrap_or_default()
 }

@@ -93,6 +93,20 @@ pub struct Report {
     pub assumed: Vec<String>,
     /// Where each registration value came from (flag, environment, config file, snapshot).
     pub origins: crate::inputs::Origins,
+    /// `scan` only: what could be read for this target (`None`: not reported).
+    pub reads: Option<Reads>,
+}
+
+/// What was read for one `scan` target, beside its findings (`ekm-check.scan/v1` adds them to
+/// each target's report).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reads {
+    /// The organization part: `{"read": false, "error"?}` (membership unknown),
+    /// `{"read": true, "in_organization": false}`, or `{"read": true, "in_organization": true,
+    /// "id", "policies_read": true, "accounts": […]}` / `{…, "policies_read": false, "error"}`.
+    pub organization: serde_json::Value,
+    /// The reads that failed: the snapshot's `errors` (part -> AWS's error and what refused it).
+    pub errors: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
