@@ -503,6 +503,35 @@ async fn filters_jsonl_and_merged_jobs_account_for_every_account() {
                 && l["status"] == "unreadable")
     );
 
+    // A report is a baseline (JSON Lines too): the same scan finds nothing new.
+    let prod_lines = dir.join("prod.jsonl");
+    let mut args = base.to_vec();
+    args.extend(["--ou", &o.ous["Prod"], "--format", "jsonl"]);
+    args.extend(["--output", prod_lines.to_str().unwrap()]);
+    ekm(&p.url, &args);
+    let mut args = base.to_vec();
+    args.extend(["--ou", &o.ous["Prod"]]);
+    args.extend([
+        "--baseline",
+        prod_lines.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let (_, again, err) = ekm(&p.url, &args);
+    let again: J = serde_json::from_str(&again).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let changes: Vec<&J> = again["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["results"].as_array().unwrap())
+        .filter_map(|r| r.get("change"))
+        .collect();
+    assert!(!changes.is_empty(), "Prod's broken roles fail rules");
+    assert!(
+        changes.iter().all(|c| *c == "unchanged"),
+        "against its own baseline nothing is new: {changes:?}"
+    );
+
     // --account and --exclude-account.
     let (dev0, dev1) = {
         let mut d = o.accounts.iter().filter(|(_, (ou, _))| *ou == "Dev");

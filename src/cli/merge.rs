@@ -109,6 +109,13 @@ fn add_value(m: &mut Merged, v: J, path: &std::path::Path, line: Option<usize>) 
     Ok(())
 }
 
+/// The target reports in a `json` or `jsonl` report file (for `scan --baseline`).
+pub(crate) fn targets_in(path: &std::path::Path) -> Result<Vec<J>> {
+    let mut m = Merged::default();
+    read(&mut m, path)?;
+    Ok(m.targets)
+}
+
 /// An account entry from a `discovery` item of an older scan report.
 fn from_discovery(d: &J) -> AccountEntry {
     let errors: Vec<String> = d["errors"]

@@ -5,7 +5,6 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use serde_json::Value as J;
 
 use super::check::{Format, OutputArgs, now_utc, today, write_reports};
 use super::exit;
@@ -85,14 +84,16 @@ pub struct ScanArgs {
         value_name = "ID"
     )]
     pub external_id: Option<String>,
-    /// A previous scan's JSON report: findings are marked new or unchanged, and fixed ones listed
+    /// A previous scan's report (--format json or jsonl, or merge-reports'): findings are marked
+    /// new or unchanged, and fixed ones listed
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// The region for IAM and STS calls [default: the profile's]
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// Read the organization's SCPs and RCPs with this profile: the management account's or a
-    /// delegated administrator's [default: each scanned account's own credentials]
+    /// delegated administrator's [default: each scanned account's own credentials; with
+    /// --organization, the credentials that list the accounts]
     #[arg(long, value_name = "NAME", conflicts_with = "org_role_arn")]
     pub org_profile: Option<String>,
     /// Read the organization's SCPs and RCPs by assuming this role (in the management account or
@@ -107,22 +108,8 @@ pub struct ScanArgs {
 
 /// A baseline: (role, key, rule) -> status.
 fn load_baseline(path: &std::path::Path) -> Result<Vec<(String, String, String, String)>> {
-    let node = crate::input::read_json(path)?;
-    let v = node.to_serde();
-    let reports: Vec<&J> = match v["format"].as_str() {
-        Some("ekm-check.scan/v1") => v["targets"]
-            .as_array()
-            .map(|a| a.iter().collect())
-            .unwrap_or_default(),
-        Some("ekm-check.report/v1") => vec![&v],
-        _ => {
-            return Err(Error::Input {
-                path: path.display().to_string(),
-                message: "a baseline is a previous `--format json` report (ekm-check.scan/v1)"
-                    .into(),
-            });
-        }
-    };
+    // A previous `--format json` or `jsonl` report (or `merge-reports` output).
+    let reports = super::merge::targets_in(path)?;
     let mut out = Vec::new();
     for r in reports {
         let role = r["registration"]["role_arn"]
