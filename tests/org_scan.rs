@@ -278,6 +278,7 @@ async fn an_organization_scan_finds_every_ekm_role_and_names_the_account_it_coul
         ],
     );
     assert_eq!(code, 1, "an unreadable account fails the scan: {err}");
+    assert!(err.is_empty(), "off a terminal, no progress bar: {err}");
     let v: J = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
 
     // Every EKM role of every readable account, with its verdict; no ordinary role.
