@@ -557,6 +557,32 @@ async fn filters_jsonl_and_merged_jobs_account_for_every_account() {
     assert_eq!(a["999999999999"]["status"], "unreadable");
     assert_eq!(v["summary"]["scanned"], 1);
 
+    // Throttling slows a scan down, never fails it: four throttled answers in a row (a check's
+    // 4 attempts would end on the fourth) and the account is still scanned.
+    let slow = proxy(
+        &m.url,
+        Duration::ZERO,
+        vec![Fault::new(
+            "GetAccountAuthorizationDetails",
+            Action::Throttle { times: 4 },
+        )],
+    )
+    .await;
+    let mut args = base.to_vec();
+    args.extend(["--account", &dev0, "--format", "json"]);
+    let (code, out, err) = ekm(&slow.url, &args);
+    let v: J = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert_eq!(accounts_by_id(&v)[&dev0]["status"], "scanned", "{err}");
+    assert_eq!(code, 0, "Dev's EKM role is correct: {err}");
+    let throttled = slow
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.operation == "GetAccountAuthorizationDetails")
+        .count();
+    assert!(throttled >= 5, "retried: {throttled}");
+
     // The two jobs merged equal one scan of the whole organization.
     let merged = std::process::Command::new(env!("CARGO_BIN_EXE_ekm-check"))
         .args([

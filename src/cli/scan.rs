@@ -155,7 +155,9 @@ impl Plan {
 }
 
 /// The SDK configuration for a profile: IAM is global, so without a configured region it is
-/// read through us-east-1. Throttling slows the scan down (adaptive retries) instead of failing it.
+/// read through us-east-1. Throttling slows the scan down instead of failing it: at least 8
+/// attempts with exponential backoff and jitter. (The SDK's adaptive mode was tried: after four
+/// throttled answers its client-side rate limiter held one account's scan for over a minute.)
 async fn base_config(opts: &crate::aws::AwsOptions) -> aws_config::SdkConfig {
     let mut sdk = crate::aws::sdk_config(opts, None).await;
     if sdk.region().is_none_or(|r| r.as_ref().is_empty()) {
@@ -167,7 +169,7 @@ async fn base_config(opts: &crate::aws::AwsOptions) -> aws_config::SdkConfig {
         .max(crate::aws::SCAN_MIN_ATTEMPTS);
     sdk.to_builder()
         .retry_config(
-            aws_config::retry::RetryConfig::adaptive()
+            aws_config::retry::RetryConfig::standard()
                 .with_max_attempts(attempts)
                 .with_initial_backoff(std::time::Duration::from_millis(200)),
         )
