@@ -5,7 +5,7 @@
 //! resets.
 //!
 //! `organization_scan_figures` (ignored by default) measures the scan through a proxy that
-//! delays every call: `cargo test --release --test org_scan -- --ignored --nocapture`.
+//! delays every call: `cargo test --test org_scan -- --ignored --nocapture`.
 
 mod support;
 
