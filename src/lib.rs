@@ -9,6 +9,7 @@
 pub mod aws;
 pub mod cli;
 pub mod config;
+pub mod diagnose;
 pub mod error;
 pub mod eval;
 pub mod input;

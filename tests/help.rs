@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "eval",
     "init",
     "merge-reports",
+    "diagnose",
 ];
 
 fn help(cmd: &str, columns: usize) -> String {

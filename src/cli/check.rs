@@ -509,15 +509,15 @@ pub struct SnapshotArgs {
 }
 
 /// What was read from the account.
-struct AwsRead {
-    snapshot: serde_json::Value,
+pub(crate) struct AwsRead {
+    pub(crate) snapshot: serde_json::Value,
     /// `(account, arn)` of the checking identity.
     caller: Option<(String, String)>,
     live: Option<crate::inputs::Live>,
 }
 
 /// Read the account: the snapshot, the caller, and the live results when asked.
-fn read_aws(reg: &Registration, aws: &AwsArgs, live: bool) -> Result<AwsRead> {
+pub(crate) fn read_aws(reg: &Registration, aws: &AwsArgs, live: bool) -> Result<AwsRead> {
     let missing: Vec<&str> = [
         ("--kms-arn", reg.kms_arn.is_none()),
         ("--role-arn", reg.role_arn.is_none()),

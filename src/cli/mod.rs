@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod check;
+pub mod diagnose;
 pub mod eval;
 pub mod init;
 pub mod merge;
@@ -55,6 +56,8 @@ pub enum Command {
     Lint(check::LintArgs),
     /// Find every role that trusts OpenAI and every key it uses, across accounts, and check each
     Scan(scan::ScanArgs),
+    /// Read an error OpenAI returned, and find its causes in your account (or a snapshot)
+    Diagnose(diagnose::DiagnoseArgs),
     /// Join scan reports split across CI jobs into one (every target, every account, the counts)
     MergeReports(merge::MergeArgs),
     /// Decide one IAM request (or a batch) against policy documents, and explain the answer
@@ -114,6 +117,7 @@ where
         Command::Lint(a) => check::run_lint(&a, out, err),
         Command::Scan(a) => scan::run(&a, out, err),
         Command::MergeReports(a) => merge::run(&a, out),
+        Command::Diagnose(a) => diagnose::run(&a, out),
         Command::Eval(a) => eval::run(&a, out, err),
         Command::Init(a) => init::run(&a, out, err),
         Command::Rules(a) => catalog::run_rules(&a, out),
