@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod eval;
+pub mod iac;
 pub mod input;
 pub mod inputs;
 pub mod json;

@@ -477,6 +477,8 @@ pub struct LintArgs {
     #[arg(long, value_name = "ID")]
     pub organization_id: Option<String>,
     #[command(flatten)]
+    pub iac: super::iac::IacArgs,
+    #[command(flatten)]
     pub registration: RegistrationArgs,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -654,7 +656,11 @@ pub fn run_check(a: &CheckArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Re
     finish(inputs, origins, Vec::new(), label, &a.output, &cfg, out)
 }
 
-pub fn run_lint(a: &LintArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result<u8> {
+pub fn run_lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    if a.iac.cloudformation.is_some() {
+        return super::iac::run_cloudformation(a, out, err);
+    }
+    a.iac.only_with_iac()?;
     let (cfg, cfg_path) = config::load(a.output.config.as_deref())?;
     if a.trust_policy.is_none()
         && a.permissions.is_empty()
@@ -791,8 +797,26 @@ pub(crate) fn finish(
     cfg: &Config,
     out: &mut dyn Write,
 ) -> Result<u8> {
-    let levels = o.levels(cfg)?;
     let targets = o.targets()?;
+    let report = build_report(inputs, origins, assumed, source, o, cfg)?;
+    write_reports(std::slice::from_ref(&report), o, &targets, None, out)?;
+    Ok(if report.passes() {
+        exit::OK
+    } else {
+        exit::FAIL
+    })
+}
+
+/// Run every rule on the inputs and apply the levels and ignores: one target's report.
+pub(crate) fn build_report(
+    inputs: Inputs,
+    origins: Origins,
+    assumed: Vec<String>,
+    source: String,
+    o: &OutputArgs,
+    cfg: &Config,
+) -> Result<Report> {
+    let levels = o.levels(cfg)?;
     let mut findings = rules::run_all(&inputs);
     let ids: Vec<&str> = [
         inputs.registration.role_arn.as_deref(),
@@ -813,12 +837,7 @@ pub(crate) fn finish(
         assumed,
         origins,
     };
-    write_reports(std::slice::from_ref(&report), o, &targets, None, out)?;
-    Ok(if report.passes() {
-        exit::OK
-    } else {
-        exit::FAIL
-    })
+    Ok(report)
 }
 
 /// Today, `YYYY-MM-DD` (UTC).
