@@ -450,7 +450,19 @@ Example (variables keep each line short enough to paste from any terminal):
   ekm-check lint --trust-policy trust.json \\
     --permissions kms-policy.json \\
     --kms-arn \"$kms\" --role-arn \"$role\" \\
-    --external-id \"$xid\"")]
+    --external-id \"$xid\"
+  ekm-check lint --cloudformation template.yaml \\
+    --account 111122223333 --region us-east-1 \\
+    --parameter Env=prod --format sarif \\
+    --output ekm.sarif
+
+With --cloudformation, every AWS::IAM::Role of the template that trusts OpenAI's \
+principal (or the one --role LOGICAL_ID names) is checked with the key its policies \
+name, one report per target (--format json: ekm-check.scan/v1). A key's ARN is \
+symbolic, built from --account and --region; without them it stays unknown. What the \
+template leaves to deployment (Fn::ImportValue, a parameter without a value, NoEcho \
+and SSM parameters) makes the rules that need it unknown, naming the resource, \
+property and line. No role that trusts OpenAI: exit 1. See docs/iac.md.")]
 pub struct LintArgs {
     /// The role's trust policy (step 3 of OpenAI's instructions)
     #[arg(long, value_name = "FILE")]
