@@ -12,6 +12,7 @@ pub mod config;
 pub mod diagnose;
 pub mod error;
 pub mod eval;
+pub mod iac;
 pub mod input;
 pub mod inputs;
 pub mod json;

@@ -104,14 +104,20 @@ fn scenarios() {
                 "{name}: exit {code}, expected {want_exit}; stderr: {stderr}"
             ));
         }
-        if code == 2 {
-            // Usage or input error: the message is the output to compare.
+        let no_report = expect.get("no_report").and_then(|v| v.as_bool()) == Some(true);
+        if code == 2 || no_report {
+            // Usage or input error, or nothing to check: the message is the output to compare.
+            if no_report && !json_out.is_empty() {
+                failures.push(format!("{name}: wrote a report: {json_out}"));
+            }
             if let Some(f) = golden(&dir.join("expected/stderr.txt"), &stderr) {
                 failures.push(format!("{name}: {f}"));
             }
             continue;
         }
-        let report: serde_json::Value = match serde_json::from_str(&json_out) {
+        let report: serde_json::Value = match serde_json::from_str::<serde_json::Value>(&json_out) {
+            // A multi-target report (scan, IaC): the scenario is about its first target.
+            Ok(v) if v["format"] == "ekm-check.scan/v1" => v["targets"][0].clone(),
             Ok(v) => v,
             Err(e) => {
                 failures.push(format!(
@@ -174,7 +180,10 @@ fn scenarios() {
         }
         for fail_on in ["never", "warning", "error"] {
             let (code, out, _) = run(dir, &["--format", "json", "--fail-on", fail_on]);
-            let other: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+            let mut other: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+            if other["format"] == "ekm-check.scan/v1" {
+                other = other["targets"][0].clone();
+            }
             if other["verdict"] != verdict.as_str() {
                 failures.push(format!(
                     "{name}: --fail-on {fail_on} changed the verdict from {verdict} to {}",
@@ -202,6 +211,20 @@ fn scenarios() {
         let (_, sarif_out, _) = run(dir, &["--format", "sarif"]);
         if let Some(f) = golden(&dir.join("expected/report.sarif"), &sarif_out) {
             failures.push(format!("{name}: {f}"));
+        }
+        // A sensitive value (a NoEcho parameter) is in no output.
+        if let Some(secret) = expect.get("never_echo").and_then(|v| v.as_str()) {
+            for (format, text) in [
+                ("json", &json_out),
+                ("table", &table_out),
+                ("junit", &junit_out),
+                ("sarif", &sarif_out),
+                ("stderr", &stderr),
+            ] {
+                if text.contains(secret) {
+                    failures.push(format!("{name}: the {format} output echoes {secret:?}"));
+                }
+            }
         }
     }
     assert!(

@@ -104,7 +104,15 @@ fn statuses() -> BTreeMap<String, Vec<(String, String, String)>> {
         };
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         let scenario = dir.file_name().unwrap().to_string_lossy().to_string();
-        for r in v["results"].as_array().unwrap() {
+        // A multi-target report (IaC): every target's results.
+        let targets = match v["targets"].as_array() {
+            Some(t) => t.clone(),
+            None => vec![v],
+        };
+        for r in targets
+            .iter()
+            .flat_map(|t| t["results"].as_array().unwrap())
+        {
             out.entry(r["rule"].as_str().unwrap().to_string())
                 .or_default()
                 .push((

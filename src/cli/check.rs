@@ -450,7 +450,19 @@ Example (variables keep each line short enough to paste from any terminal):
   ekm-check lint --trust-policy trust.json \\
     --permissions kms-policy.json \\
     --kms-arn \"$kms\" --role-arn \"$role\" \\
-    --external-id \"$xid\"")]
+    --external-id \"$xid\"
+  ekm-check lint --cloudformation template.yaml \\
+    --account 111122223333 --region us-east-1 \\
+    --parameter Env=prod --format sarif \\
+    --output ekm.sarif
+
+With --cloudformation, every AWS::IAM::Role of the template that trusts OpenAI's \
+principal (or the one --role LOGICAL_ID names) is checked with the key its policies \
+name, one report per target (--format json: ekm-check.scan/v1). A key's ARN is \
+symbolic, built from --account and --region; without them it stays unknown. What the \
+template leaves to deployment (Fn::ImportValue, a parameter without a value, NoEcho \
+and SSM parameters) makes the rules that need it unknown, naming the resource, \
+property and line. No role that trusts OpenAI: exit 1. See docs/iac.md.")]
 pub struct LintArgs {
     /// The role's trust policy (step 3 of OpenAI's instructions)
     #[arg(long, value_name = "FILE")]
@@ -476,6 +488,8 @@ pub struct LintArgs {
     /// without it, perimeter conditions on it are unknown
     #[arg(long, value_name = "ID")]
     pub organization_id: Option<String>,
+    #[command(flatten)]
+    pub iac: super::iac::IacArgs,
     #[command(flatten)]
     pub registration: RegistrationArgs,
     #[command(flatten)]
@@ -654,7 +668,11 @@ pub fn run_check(a: &CheckArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Re
     finish(inputs, origins, Vec::new(), label, &a.output, &cfg, out)
 }
 
-pub fn run_lint(a: &LintArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result<u8> {
+pub fn run_lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    if a.iac.cloudformation.is_some() {
+        return super::iac::run_cloudformation(a, out, err);
+    }
+    a.iac.only_with_iac()?;
     let (cfg, cfg_path) = config::load(a.output.config.as_deref())?;
     if a.trust_policy.is_none()
         && a.permissions.is_empty()
@@ -791,8 +809,26 @@ pub(crate) fn finish(
     cfg: &Config,
     out: &mut dyn Write,
 ) -> Result<u8> {
-    let levels = o.levels(cfg)?;
     let targets = o.targets()?;
+    let report = build_report(inputs, origins, assumed, source, o, cfg)?;
+    write_reports(std::slice::from_ref(&report), o, &targets, None, out)?;
+    Ok(if report.passes() {
+        exit::OK
+    } else {
+        exit::FAIL
+    })
+}
+
+/// Run every rule on the inputs and apply the levels and ignores: one target's report.
+pub(crate) fn build_report(
+    inputs: Inputs,
+    origins: Origins,
+    assumed: Vec<String>,
+    source: String,
+    o: &OutputArgs,
+    cfg: &Config,
+) -> Result<Report> {
+    let levels = o.levels(cfg)?;
     let mut findings = rules::run_all(&inputs);
     let ids: Vec<&str> = [
         inputs.registration.role_arn.as_deref(),
@@ -814,12 +850,7 @@ pub(crate) fn finish(
         origins,
         reads: None,
     };
-    write_reports(std::slice::from_ref(&report), o, &targets, None, out)?;
-    Ok(if report.passes() {
-        exit::OK
-    } else {
-        exit::FAIL
-    })
+    Ok(report)
 }
 
 /// Today, `YYYY-MM-DD` (UTC).

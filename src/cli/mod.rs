@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod check;
 pub mod diagnose;
 pub mod eval;
+pub mod iac;
 pub mod init;
 pub mod merge;
 pub mod scan;
