@@ -523,15 +523,15 @@ pub struct SnapshotArgs {
 }
 
 /// What was read from the account.
-pub(crate) struct AwsRead {
-    pub(crate) snapshot: serde_json::Value,
+struct AwsRead {
+    snapshot: serde_json::Value,
     /// `(account, arn)` of the checking identity.
     caller: Option<(String, String)>,
     live: Option<crate::inputs::Live>,
 }
 
 /// Read the account: the snapshot, the caller, and the live results when asked.
-pub(crate) fn read_aws(reg: &Registration, aws: &AwsArgs, live: bool) -> Result<AwsRead> {
+fn read_aws(reg: &Registration, aws: &AwsArgs, live: bool) -> Result<AwsRead> {
     let missing: Vec<&str> = [
         ("--kms-arn", reg.kms_arn.is_none()),
         ("--role-arn", reg.role_arn.is_none()),
@@ -642,12 +642,32 @@ pub(crate) fn write_file(p: &Path, text: &str) -> Result<()> {
 
 pub fn run_check(a: &CheckArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result<u8> {
     let (cfg, cfg_path) = config::load(a.output.config.as_deref())?;
-    let cfg_src = Some((&cfg, cfg_path.as_deref()));
-    let Some(path) = &a.snapshot else {
-        let (reg, origins) = a.registration.resolve(cfg_src, None);
+    if a.snapshot.is_none() {
         // Validate the output flags before any AWS call.
         a.output.targets()?;
-        let read = read_aws(&reg, &a.aws, a.live)?;
+    }
+    let (inputs, origins, source) = check_inputs(
+        a.snapshot.as_deref(),
+        &a.registration,
+        &a.aws,
+        a.live,
+        Some((&cfg, cfg_path.as_deref())),
+    )?;
+    finish(inputs, origins, Vec::new(), source, &a.output, &cfg, out)
+}
+
+/// What `check` (and `diagnose`) run the rules on: the snapshot file, else the live account,
+/// with the registration resolved and where each value came from, and a label for the source.
+pub(crate) fn check_inputs(
+    snapshot: Option<&Path>,
+    registration: &RegistrationArgs,
+    aws: &AwsArgs,
+    live: bool,
+    cfg_src: Option<(&Config, Option<&Path>)>,
+) -> Result<(Inputs, Origins, String)> {
+    let Some(path) = snapshot else {
+        let (reg, origins) = registration.resolve(cfg_src, None);
+        let read = read_aws(&reg, aws, live)?;
         let mut inputs = snapshot::from_aws(&read.snapshot)?;
         inputs.registration = reg;
         inputs.live = read.live;
@@ -655,17 +675,16 @@ pub fn run_check(a: &CheckArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Re
             Some((account, arn)) => format!("AWS account {account} as {arn}"),
             None => "AWS".to_string(),
         };
-        return finish(inputs, origins, Vec::new(), source, &a.output, &cfg, out);
+        return Ok((inputs, origins, source));
     };
     let node = input::read_json(path)?;
     let name = path.display().to_string();
     let mut inputs = snapshot::to_inputs(&node, &name)?;
     let label = format!("snapshot {name}");
-    let (reg, origins) = a
-        .registration
-        .resolve(cfg_src, Some((&inputs.registration, label.as_str())));
+    let (reg, origins) =
+        registration.resolve(cfg_src, Some((&inputs.registration, label.as_str())));
     inputs.registration = reg;
-    finish(inputs, origins, Vec::new(), label, &a.output, &cfg, out)
+    Ok((inputs, origins, label))
 }
 
 pub fn run_lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::check::{AwsArgs, RegistrationArgs, read_aws};
+use super::check::{AwsArgs, RegistrationArgs, check_inputs};
 use super::exit;
 use crate::config;
 use crate::diagnose::{self, Diagnosis};
 use crate::error::{Error, Result};
 use crate::report::wrap;
-use crate::{input, rules, snapshot};
+use crate::{input, rules};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiagnoseFormat {
@@ -91,27 +91,13 @@ pub fn run(a: &DiagnoseArgs, out: &mut dyn Write) -> Result<u8> {
         return Ok(exit::FAIL);
     }
     let (cfg, cfg_path) = config::load(a.config.as_deref())?;
-    let cfg_src = Some((&cfg, cfg_path.as_deref()));
-    let (inputs, source) = match &a.snapshot {
-        Some(path) => {
-            let node = input::read_json(path)?;
-            let name = path.display().to_string();
-            let mut inputs = snapshot::to_inputs(&node, &name)?;
-            let label = format!("snapshot {name}");
-            let (reg, _) = a
-                .registration
-                .resolve(cfg_src, Some((&inputs.registration, label.as_str())));
-            inputs.registration = reg;
-            (inputs, label)
-        }
-        None => {
-            let (reg, _) = a.registration.resolve(cfg_src, None);
-            let read = read_aws(&reg, &a.aws, false)?;
-            let mut inputs = snapshot::from_aws(&read.snapshot)?;
-            inputs.registration = reg;
-            (inputs, "AWS".to_string())
-        }
-    };
+    let (inputs, _, source) = check_inputs(
+        a.snapshot.as_deref(),
+        &a.registration,
+        &a.aws,
+        false,
+        Some((&cfg, cfg_path.as_deref())),
+    )?;
     let findings = rules::run_all(&inputs);
     let found: Vec<Diagnosis> = readings
         .iter()
