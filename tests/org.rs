@@ -11,7 +11,7 @@ mod support;
 
 use std::time::Duration;
 
-use aws_sdk_organizations::types::{OrganizationFeatureSet, PolicyType};
+use aws_sdk_organizations::types::PolicyType;
 use serde_json::{Value as J, json};
 use support::*;
 
@@ -26,109 +26,18 @@ struct Org {
     reader_role: String,
 }
 
-async fn policy(
-    orgs: &aws_sdk_organizations::Client,
-    name: &str,
-    kind: PolicyType,
-    content: &str,
-    target: &str,
-) -> String {
-    let p = orgs
-        .create_policy()
-        .name(name)
-        .description(name)
-        .r#type(kind)
-        .content(content)
-        .send()
-        .await
-        .unwrap();
-    let id = p
-        .policy()
-        .unwrap()
-        .policy_summary()
-        .unwrap()
-        .id()
-        .unwrap()
-        .to_string();
-    orgs.attach_policy()
-        .policy_id(&id)
-        .target_id(target)
-        .send()
-        .await
-        .unwrap();
-    id
-}
-
 /// The management account (moto's default, the organization's creator) builds the
 /// organization; the member account holds the key and the EKM role.
 async fn organization(url: &str) -> Org {
     let mgmt = sdk(url).await;
     let orgs = aws_sdk_organizations::Client::new(&mgmt);
-    let o = orgs
-        .create_organization()
-        .feature_set(OrganizationFeatureSet::All)
-        .send()
-        .await
-        .unwrap();
-    let id = o.organization().unwrap().id().unwrap().to_string();
-    let roots = orgs.list_roots().send().await.unwrap();
-    let root = roots.roots()[0].id().unwrap().to_string();
-    for t in [
-        PolicyType::ServiceControlPolicy,
-        PolicyType::ResourceControlPolicy,
-    ] {
-        orgs.enable_policy_type()
-            .root_id(&root)
-            .policy_type(t)
-            .send()
-            .await
-            .unwrap();
-    }
-    let ou = orgs
-        .create_organizational_unit()
-        .parent_id(&root)
-        .name("Workloads")
-        .send()
-        .await
-        .unwrap()
-        .organizational_unit()
-        .unwrap()
-        .id()
-        .unwrap()
-        .to_string();
-    let created = orgs
-        .create_account()
-        .email("member@example.com")
-        .account_name("member")
-        .send()
-        .await
-        .unwrap();
-    let status = created.create_account_status().unwrap();
-    let member = match status.account_id() {
-        Some(a) => a.to_string(),
-        None => orgs
-            .describe_create_account_status()
-            .create_account_request_id(status.id().unwrap())
-            .send()
-            .await
-            .unwrap()
-            .create_account_status()
-            .unwrap()
-            .account_id()
-            .unwrap()
-            .to_string(),
-    };
-    orgs.move_account()
-        .account_id(&member)
-        .source_parent_id(&root)
-        .destination_parent_id(&ou)
-        .send()
-        .await
-        .unwrap();
+    let (id, root) = create_organization(&orgs).await;
+    let ou = create_ou(&orgs, &root, "Workloads").await;
+    let member = create_member(&orgs, "member", &root, &ou).await;
     let perimeter = json!({"Version": "2012-10-17", "Statement": [{"Sid": "EnforceOrgIdentities",
         "Effect": "Deny", "Principal": "*", "Action": ["sts:AssumeRole", "kms:*"], "Resource": "*",
         "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": id}}}]});
-    policy(
+    attach_new_policy(
         &orgs,
         "Perimeter",
         PolicyType::ResourceControlPolicy,
@@ -139,7 +48,7 @@ async fn organization(url: &str) -> Org {
     let regions = json!({"Version": "2012-10-17", "Statement": [{"Sid": "DenyRegions",
         "Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*",
         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}}}]});
-    policy(
+    attach_new_policy(
         &orgs,
         "DenyRegions",
         PolicyType::ServiceControlPolicy,
@@ -150,7 +59,7 @@ async fn organization(url: &str) -> Org {
     let tags = json!({"Version": "2012-10-17", "Statement": [{"Sid": "DenyUntagged",
         "Effect": "Deny", "Action": "kms:*", "Resource": "*",
         "Condition": {"Null": {"aws:ResourceTag/team": "true"}}}]});
-    policy(
+    attach_new_policy(
         &orgs,
         "DenyUntaggedKeys",
         PolicyType::ServiceControlPolicy,
@@ -159,7 +68,7 @@ async fn organization(url: &str) -> Org {
     )
     .await;
     // moto does not validate content: a document that is no JSON stays a string.
-    policy(
+    attach_new_policy(
         &orgs,
         "Broken",
         PolicyType::ResourceControlPolicy,
@@ -185,22 +94,7 @@ async fn organization(url: &str) -> Org {
         .unwrap()
         .arn()
         .to_string();
-    let sts = aws_sdk_sts::Client::new(&mgmt);
-    let c = sts
-        .assume_role()
-        .role_arn(format!(
-            "arn:aws:iam::{member}:role/OrganizationAccountAccessRole"
-        ))
-        .role_session_name("setup")
-        .send()
-        .await
-        .unwrap();
-    let c = c.credentials().unwrap();
-    let member_creds = Creds(
-        c.access_key_id().into(),
-        c.secret_access_key().into(),
-        Some(c.session_token().into()),
-    );
+    let member_creds = member_creds(url, &member).await;
     let mcfg = sdk_as(url, &member_creds).await;
     let who = aws_sdk_sts::Client::new(&mcfg)
         .get_caller_identity()

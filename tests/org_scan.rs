@@ -12,7 +12,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_organizations::types::{OrganizationFeatureSet, PolicyType};
+use aws_sdk_organizations::types::PolicyType;
 use serde_json::{Value as J, json};
 use support::*;
 
@@ -39,63 +39,9 @@ struct Org {
     ekm_roles: BTreeMap<String, Holds>,
 }
 
-async fn create_account(orgs: &aws_sdk_organizations::Client, name: &str) -> String {
-    let created = orgs
-        .create_account()
-        .email(format!("{name}@example.com"))
-        .account_name(name)
-        .send()
-        .await
-        .unwrap();
-    let status = created.create_account_status().unwrap();
-    match status.account_id() {
-        Some(a) => a.to_string(),
-        None => orgs
-            .describe_create_account_status()
-            .create_account_request_id(status.id().unwrap())
-            .send()
-            .await
-            .unwrap()
-            .create_account_status()
-            .unwrap()
-            .account_id()
-            .unwrap()
-            .to_string(),
-    }
-}
-
-async fn ou(orgs: &aws_sdk_organizations::Client, parent: &str, name: &str) -> String {
-    orgs.create_organizational_unit()
-        .parent_id(parent)
-        .name(name)
-        .send()
-        .await
-        .unwrap()
-        .organizational_unit()
-        .unwrap()
-        .id()
-        .unwrap()
-        .to_string()
-}
-
 /// Build what one member account holds, with its own credentials.
 async fn populate(url: &str, account: &str, holds: Holds) -> Option<String> {
-    let mgmt = sdk(url).await;
-    let c = aws_sdk_sts::Client::new(&mgmt)
-        .assume_role()
-        .role_arn(format!(
-            "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
-        ))
-        .role_session_name("setup")
-        .send()
-        .await
-        .unwrap();
-    let c = c.credentials().unwrap();
-    let creds = Creds(
-        c.access_key_id().into(),
-        c.secret_access_key().into(),
-        Some(c.session_token().into()),
-    );
+    let creds = member_creds(url, account).await;
     let cfg = sdk_as(url, &creds).await;
     let iam = aws_sdk_iam::Client::new(&cfg);
     iam.create_role()
@@ -157,31 +103,12 @@ async fn populate(url: &str, account: &str, holds: Holds) -> Option<String> {
 async fn organization(url: &str) -> Org {
     let mgmt = sdk(url).await;
     let orgs = aws_sdk_organizations::Client::new(&mgmt);
-    orgs.create_organization()
-        .feature_set(OrganizationFeatureSet::All)
-        .send()
-        .await
-        .unwrap();
-    let root = orgs.list_roots().send().await.unwrap().roots()[0]
-        .id()
-        .unwrap()
-        .to_string();
-    for t in [
-        PolicyType::ServiceControlPolicy,
-        PolicyType::ResourceControlPolicy,
-    ] {
-        orgs.enable_policy_type()
-            .root_id(&root)
-            .policy_type(t)
-            .send()
-            .await
-            .unwrap();
-    }
+    let (_, root) = create_organization(&orgs).await;
     let mut ous = BTreeMap::new();
-    ous.insert("Prod", ou(&orgs, &root, "Prod").await);
-    ous.insert("Prod-EU", ou(&orgs, &ous["Prod"], "Prod-EU").await);
-    ous.insert("Dev", ou(&orgs, &root, "Dev").await);
-    ous.insert("Sandbox", ou(&orgs, &root, "Sandbox").await);
+    ous.insert("Prod", create_ou(&orgs, &root, "Prod").await);
+    ous.insert("Prod-EU", create_ou(&orgs, &ous["Prod"], "Prod-EU").await);
+    ous.insert("Dev", create_ou(&orgs, &root, "Dev").await);
+    ous.insert("Sandbox", create_ou(&orgs, &root, "Sandbox").await);
     let layout: [(&str, usize, &[Holds]); 4] = [
         ("Prod", 8, &[Holds::Correct, Holds::NoExternalId]),
         ("Prod-EU", 6, &[Holds::Correct, Holds::AliasResource]),
@@ -192,14 +119,13 @@ async fn organization(url: &str) -> Org {
     let mut ekm_roles = BTreeMap::new();
     for (name, n, holds) in layout {
         for i in 0..n {
-            let id = create_account(&orgs, &format!("{}-{i}", name.to_lowercase())).await;
-            orgs.move_account()
-                .account_id(&id)
-                .source_parent_id(&root)
-                .destination_parent_id(&ous[name])
-                .send()
-                .await
-                .unwrap();
+            let id = create_member(
+                &orgs,
+                &format!("{}-{i}", name.to_lowercase()),
+                &root,
+                &ous[name],
+            )
+            .await;
             let h = holds.get(i).copied().unwrap_or(Holds::Nothing);
             if let Some(role) = populate(url, &id, h).await {
                 ekm_roles.insert(role, h);
@@ -208,25 +134,16 @@ async fn organization(url: &str) -> Org {
         }
     }
     // An SCP at Prod, so that the levels below the root hold policies too.
-    let p = orgs
-        .create_policy()
-        .name("DenyLeaveOrg")
-        .description("deny leaving")
-        .r#type(PolicyType::ServiceControlPolicy)
-        .content(
-            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
-                "Action": "organizations:LeaveOrganization", "Resource": "*"}]})
-            .to_string(),
-        )
-        .send()
-        .await
-        .unwrap();
-    orgs.attach_policy()
-        .policy_id(p.policy().unwrap().policy_summary().unwrap().id().unwrap())
-        .target_id(&ous["Prod"])
-        .send()
-        .await
-        .unwrap();
+    attach_new_policy(
+        &orgs,
+        "DenyLeaveOrg",
+        PolicyType::ServiceControlPolicy,
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
+            "Action": "organizations:LeaveOrganization", "Resource": "*"}]})
+        .to_string(),
+        &ous["Prod"],
+    )
+    .await;
     Org {
         root,
         ous,

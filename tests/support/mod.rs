@@ -590,3 +590,143 @@ pub fn message(v: &J, rule: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+// Building an organization on moto (for the tests that start their own server).
+
+/// Create the organization (all features) with SCPs and RCPs enabled on its root: its id and
+/// the root's.
+pub async fn create_organization(orgs: &aws_sdk_organizations::Client) -> (String, String) {
+    use aws_sdk_organizations::types::{OrganizationFeatureSet, PolicyType};
+    let o = orgs
+        .create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let id = o.organization().unwrap().id().unwrap().to_string();
+    let root = orgs.list_roots().send().await.unwrap().roots()[0]
+        .id()
+        .unwrap()
+        .to_string();
+    for t in [
+        PolicyType::ServiceControlPolicy,
+        PolicyType::ResourceControlPolicy,
+    ] {
+        orgs.enable_policy_type()
+            .root_id(&root)
+            .policy_type(t)
+            .send()
+            .await
+            .unwrap();
+    }
+    (id, root)
+}
+
+/// A new OU under `parent`: its id.
+pub async fn create_ou(orgs: &aws_sdk_organizations::Client, parent: &str, name: &str) -> String {
+    orgs.create_organizational_unit()
+        .parent_id(parent)
+        .name(name)
+        .send()
+        .await
+        .unwrap()
+        .organizational_unit()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_string()
+}
+
+/// A new member account named `name`, moved from `root` into `parent`: its id.
+pub async fn create_member(
+    orgs: &aws_sdk_organizations::Client,
+    name: &str,
+    root: &str,
+    parent: &str,
+) -> String {
+    let created = orgs
+        .create_account()
+        .email(format!("{name}@example.com"))
+        .account_name(name)
+        .send()
+        .await
+        .unwrap();
+    let status = created.create_account_status().unwrap();
+    let id = match status.account_id() {
+        Some(a) => a.to_string(),
+        None => orgs
+            .describe_create_account_status()
+            .create_account_request_id(status.id().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .create_account_status()
+            .unwrap()
+            .account_id()
+            .unwrap()
+            .to_string(),
+    };
+    orgs.move_account()
+        .account_id(&id)
+        .source_parent_id(root)
+        .destination_parent_id(parent)
+        .send()
+        .await
+        .unwrap();
+    id
+}
+
+/// A policy of `kind` attached to `target`: its id.
+pub async fn attach_new_policy(
+    orgs: &aws_sdk_organizations::Client,
+    name: &str,
+    kind: aws_sdk_organizations::types::PolicyType,
+    content: &str,
+    target: &str,
+) -> String {
+    let p = orgs
+        .create_policy()
+        .name(name)
+        .description(name)
+        .r#type(kind)
+        .content(content)
+        .send()
+        .await
+        .unwrap();
+    let id = p
+        .policy()
+        .unwrap()
+        .policy_summary()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_string();
+    orgs.attach_policy()
+        .policy_id(&id)
+        .target_id(target)
+        .send()
+        .await
+        .unwrap();
+    id
+}
+
+/// The credentials of a member account, through its OrganizationAccountAccessRole (moto
+/// switches accounts by the role's ARN).
+pub async fn member_creds(url: &str, account: &str) -> Creds {
+    let mgmt = sdk(url).await;
+    let c = aws_sdk_sts::Client::new(&mgmt)
+        .assume_role()
+        .role_arn(format!(
+            "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+        ))
+        .role_session_name("setup")
+        .send()
+        .await
+        .unwrap();
+    let c = c.credentials().unwrap();
+    Creds(
+        c.access_key_id().into(),
+        c.secret_access_key().into(),
+        Some(c.session_token().into()),
+    )
+}
