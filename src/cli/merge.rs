@@ -126,22 +126,17 @@ fn from_discovery(d: &J) -> AccountEntry {
         .collect();
     let id = d["account"].as_str().map(String::from);
     let count = |k: &str| d[k].as_u64().unwrap_or(0) as usize;
+    let status = match (&id, errors.is_empty()) {
+        (None, _) => AccountStatus::Unreadable,
+        (Some(_), true) => AccountStatus::Scanned,
+        (Some(_), false) => AccountStatus::Incomplete,
+    };
     AccountEntry {
-        status: match (&id, errors.is_empty()) {
-            (None, _) => AccountStatus::Unreadable,
-            (Some(_), true) => AccountStatus::Scanned,
-            (Some(_), false) => AccountStatus::Incomplete,
-        },
-        id,
-        name: None,
-        via: String::new(),
-        role_arn: None,
-        reason: None,
         errors,
         roles_examined: count("roles_examined"),
         ekm_roles: count("ekm_roles"),
         keys_examined: count("keys_examined"),
-        targets: 0,
+        ..AccountEntry::new(id, status)
     }
 }
 
@@ -270,19 +265,7 @@ mod tests {
     use super::*;
 
     fn entry(id: &str, status: AccountStatus) -> AccountEntry {
-        AccountEntry {
-            id: Some(id.into()),
-            name: None,
-            status,
-            via: String::new(),
-            role_arn: None,
-            reason: None,
-            errors: Vec::new(),
-            roles_examined: 0,
-            ekm_roles: 0,
-            keys_examined: 0,
-            targets: 0,
-        }
+        AccountEntry::new(Some(id.into()), status)
     }
 
     #[test]

@@ -237,45 +237,29 @@ async fn plans(
     let role = a.member_role.as_deref().unwrap_or_default();
     let mut plans = Vec::new();
     for m in found.members {
-        let role_arn = crate::aws::accounts::member_role_arn(&partition, &m.id, role);
         match m.skipped {
             None => plans.push(Plan {
+                role_arn: Some(crate::aws::accounts::member_role_arn(
+                    &partition, &m.id, role,
+                )),
                 id: Some(m.id),
                 name: Some(m.name),
                 profile: profile.clone(),
-                role_arn: Some(role_arn),
             }),
             Some(why) => skipped.push(AccountEntry {
-                id: Some(m.id),
                 name: Some(m.name),
-                status: AccountStatus::Skipped,
-                via: String::new(),
-                role_arn: None,
                 reason: Some(why),
-                errors: Vec::new(),
-                roles_examined: 0,
-                ekm_roles: 0,
-                keys_examined: 0,
-                targets: 0,
+                ..AccountEntry::new(Some(m.id), AccountStatus::Skipped)
             }),
         }
     }
     for id in found.unknown {
         skipped.push(AccountEntry {
-            id: Some(id),
-            name: None,
-            status: AccountStatus::Unreadable,
-            via: String::new(),
-            role_arn: None,
-            reason: None,
             errors: vec![
                 "--account names no account of this organization (organizations:ListAccounts)"
                     .into(),
             ],
-            roles_examined: 0,
-            ekm_roles: 0,
-            keys_examined: 0,
-            targets: 0,
+            ..AccountEntry::new(Some(id), AccountStatus::Unreadable)
         });
     }
     Ok((plans, skipped))

@@ -73,6 +73,23 @@ pub struct AccountEntry {
 }
 
 impl AccountEntry {
+    /// An entry with this id and status, and nothing else known yet.
+    pub fn new(id: Option<String>, status: AccountStatus) -> AccountEntry {
+        AccountEntry {
+            id,
+            name: None,
+            status,
+            via: String::new(),
+            role_arn: None,
+            reason: None,
+            errors: Vec::new(),
+            roles_examined: 0,
+            ekm_roles: 0,
+            keys_examined: 0,
+            targets: 0,
+        }
+    }
+
     /// `111122223333 (prod)`, or how it was entered when the id is unknown.
     pub fn label(&self) -> String {
         match (&self.id, &self.name) {
