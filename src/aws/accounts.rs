@@ -59,25 +59,18 @@ where
     format!("organizations:{call}: {text}{hint}")
 }
 
-/// `ListAccounts`, every page.
+/// `ListAccounts`, every page (the SDK's paginator follows NextToken past empty pages).
 async fn list_accounts(
     c: &aws_sdk_organizations::Client,
 ) -> Result<Vec<aws_sdk_organizations::types::Account>, String> {
-    let mut all = Vec::new();
-    let mut token = None;
-    loop {
-        let out = c
-            .list_accounts()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| org_error("ListAccounts", &e))?;
-        all.extend(out.accounts().iter().cloned());
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(all),
-        }
-    }
+    let pages = c
+        .list_accounts()
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await;
+    let pages = pages.map_err(|e| org_error("ListAccounts", &e))?;
+    Ok(pages.iter().flat_map(|p| p.accounts()).cloned().collect())
 }
 
 /// The accounts under `parent` at any depth: one level of OUs at a time, each level's calls
@@ -90,53 +83,29 @@ async fn accounts_under(
     let mut level = vec![parent.to_string()];
     while !level.is_empty() {
         let reads = join_all(level.iter().map(|p| async move {
-            let accounts = async {
-                let mut ids = Vec::new();
-                let mut token = None;
-                loop {
-                    let out = c
-                        .list_accounts_for_parent()
-                        .parent_id(p)
-                        .set_next_token(token)
-                        .send()
-                        .await
-                        .map_err(|e| org_error("ListAccountsForParent", &e))?;
-                    ids.extend(
-                        out.accounts()
-                            .iter()
-                            .filter_map(|a| a.id().map(String::from)),
-                    );
-                    match out.next_token() {
-                        Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                        _ => return Ok::<_, String>(ids),
-                    }
-                }
-            };
-            let children = async {
-                let mut ids = Vec::new();
-                let mut token = None;
-                loop {
-                    let out = c
-                        .list_children()
-                        .parent_id(p)
-                        .child_type(ChildType::OrganizationalUnit)
-                        .set_next_token(token)
-                        .send()
-                        .await
-                        .map_err(|e| org_error("ListChildren", &e))?;
-                    ids.extend(
-                        out.children()
-                            .iter()
-                            .filter_map(|c| c.id().map(String::from)),
-                    );
-                    match out.next_token() {
-                        Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                        _ => return Ok::<_, String>(ids),
-                    }
-                }
-            };
+            let accounts = c
+                .list_accounts_for_parent()
+                .parent_id(p)
+                .into_paginator()
+                .send()
+                .try_collect();
+            let children = c
+                .list_children()
+                .parent_id(p)
+                .child_type(ChildType::OrganizationalUnit)
+                .into_paginator()
+                .send()
+                .try_collect();
             let (a, ch) = tokio::join!(accounts, children);
-            Ok::<_, String>((a?, ch?))
+            let a = a.map_err(|e| org_error("ListAccountsForParent", &e))?;
+            let ch = ch.map_err(|e| org_error("ListChildren", &e))?;
+            let accounts: Vec<String> = (a.iter().flat_map(|p| p.accounts()))
+                .filter_map(|x| x.id().map(String::from))
+                .collect();
+            let ous: Vec<String> = (ch.iter().flat_map(|p| p.children()))
+                .filter_map(|x| x.id().map(String::from))
+                .collect();
+            Ok::<_, String>((accounts, ous))
         }))
         .await;
         let mut next = Vec::new();
