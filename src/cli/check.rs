@@ -872,6 +872,17 @@ pub(crate) fn build_report(
     Ok(report)
 }
 
+/// What a target says when its ExternalId was taken from its own trust policy (`scan`, IaC
+/// targets) because none was given.
+pub(crate) fn external_id_from_trust_note(trust_external_id: Option<&str>) -> String {
+    match trust_external_id {
+        Some(x) => {
+            format!("no --external-id given: checked against the trust policy's own ExternalId {x}")
+        }
+        None => "no --external-id given, and the trust policy requires none".to_string(),
+    }
+}
+
 /// Today, `YYYY-MM-DD` (UTC).
 pub(crate) fn today() -> String {
     now_utc().get(..10).unwrap_or_default().to_string()

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::check::{LintArgs, build_report, write_reports};
+use super::check::{LintArgs, build_report, external_id_from_trust_note, write_reports};
 use super::exit;
 use crate::config;
 use crate::error::{Error, Result};
@@ -162,9 +162,7 @@ fn target_report(
         if let Some(x) = trust_external_ids.first() {
             reg.external_id = Some(x.clone());
             origins.external_id = Some(format!("{label} ({role}'s trust policy)"));
-            assumed.push(format!(
-                "no --external-id given: checked against the trust policy's own ExternalId {x}"
-            ));
+            assumed.push(external_id_from_trust_note(Some(x)));
         }
     }
     inputs.registration = reg;

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::check::{Format, OutputArgs, now_utc, today, write_reports};
+use super::check::{
+    Format, OutputArgs, external_id_from_trust_note, now_utc, today, write_reports,
+};
 use super::exit;
 use crate::aws::scan::{ALL_REGIONS, ScanOptions, Target};
 use crate::config;
@@ -421,12 +423,9 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
         .collect();
         let mut notes = gate::apply(&mut findings, &levels, &cfg.ignores(), &ids, &today());
         if t.external_id_from_trust {
-            notes.push(match &t.registration.external_id {
-                Some(x) => format!(
-                    "no --external-id given: checked against the trust policy's own ExternalId {x}"
-                ),
-                None => "no --external-id given, and the trust policy requires none".to_string(),
-            });
+            notes.push(external_id_from_trust_note(
+                t.registration.external_id.as_deref(),
+            ));
         }
         let mut fixed = Vec::new();
         if let Some(b) = &baseline {
