@@ -688,8 +688,8 @@ pub(crate) fn check_inputs(
 }
 
 pub fn run_lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
-    if a.iac.cloudformation.is_some() {
-        return super::iac::run_cloudformation(a, out, err);
+    if a.iac.any() {
+        return super::iac::run(a, out, err);
     }
     a.iac.only_with_iac()?;
     let (cfg, cfg_path) = config::load(a.output.config.as_deref())?;

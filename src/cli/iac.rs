@@ -1,7 +1,7 @@
-//! `lint --cloudformation`: the roles and keys a template will create, checked as scan targets
-//! are (one report per target).
+//! `lint --cloudformation`, `lint --terraform` and `lint --terraform-plan`: the roles and keys
+//! the IaC will create, checked as scan targets are (one report per target).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -11,8 +11,10 @@ use super::exit;
 use crate::config;
 use crate::error::{Error, Result};
 use crate::iac::IacError;
-use crate::iac::cloudformation::{self, Options, Target};
+use crate::iac::cloudformation::{self, Options};
 use crate::iac::intrinsics::Pseudo;
+use crate::iac::terraform;
+use crate::iac::{Analysis, Target};
 use crate::input;
 
 /// The IaC flags of `lint`.
@@ -20,8 +22,19 @@ use crate::input;
 pub struct IacArgs {
     /// A CloudFormation template (JSON or YAML; CDK: the synthesized template): every role
     /// that trusts OpenAI's principal is checked, with the key(s) its policies name
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["trust_policy", "permissions", "key_policy", "boundary"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["trust_policy", "permissions", "key_policy", "boundary", "terraform"])]
     pub cloudformation: Option<PathBuf>,
+    /// A Terraform configuration directory (HCL), evaluated without a provider: every
+    /// aws_iam_role that trusts OpenAI's principal is checked, with the key(s) its policies name
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["trust_policy", "permissions", "key_policy", "boundary"])]
+    pub terraform: Option<PathBuf>,
+    /// A Terraform variable's value (repeatable; with --terraform)
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub var: Vec<String>,
+    /// A Terraform variables file (repeatable; with --terraform; terraform.tfvars and
+    /// *.auto.tfvars of the directory are read as Terraform reads them)
+    #[arg(long, value_name = "FILE")]
+    pub var_file: Vec<PathBuf>,
     /// A template parameter's value (repeatable); overrides its Default
     #[arg(long, value_name = "KEY=VALUE")]
     pub parameter: Vec<String>,
@@ -37,14 +50,53 @@ pub struct IacArgs {
     /// The stack's name (AWS::StackName)
     #[arg(long, value_name = "NAME")]
     pub stack_name: Option<String>,
-    /// Check only this role: its logical id in the template
-    #[arg(long, value_name = "LOGICAL_ID")]
+    /// Check only this role: its logical id in the template, or its Terraform address
+    #[arg(long, value_name = "LOGICAL_ID_OR_ADDRESS")]
     pub role: Option<String>,
 }
 
 impl IacArgs {
-    /// The IaC-only flags make no sense without a template.
+    /// Is an IaC input given?
+    pub fn any(&self) -> bool {
+        self.cloudformation.is_some() || self.terraform.is_some()
+    }
+
+    /// The IaC-only flags make no sense without IaC; the CloudFormation and Terraform ones
+    /// without their kind.
     pub fn only_with_iac(&self) -> Result<()> {
+        if self.cloudformation.is_none() {
+            if let Some(f) = [
+                ("--parameter", !self.parameter.is_empty()),
+                ("--stack-name", self.stack_name.is_some()),
+            ]
+            .iter()
+            .find(|(_, g)| *g)
+            {
+                if self.any() {
+                    return Err(Error::Usage(format!(
+                        "{} is a CloudFormation flag (with --cloudformation FILE); for Terraform use --var KEY=VALUE",
+                        f.0
+                    )));
+                }
+            }
+        }
+        if self.terraform.is_none() {
+            if let Some(f) = [
+                ("--var", !self.var.is_empty()),
+                ("--var-file", !self.var_file.is_empty()),
+            ]
+            .iter()
+            .find(|(_, g)| *g)
+            {
+                return Err(Error::Usage(format!(
+                    "{} needs --terraform DIR (a plan already holds its variables' values)",
+                    f.0
+                )));
+            }
+        }
+        if self.any() {
+            return Ok(());
+        }
         let given = [
             ("--parameter", !self.parameter.is_empty()),
             ("--account", self.account.is_some()),
@@ -55,13 +107,13 @@ impl IacArgs {
         ];
         match given.iter().find(|(_, g)| *g) {
             Some((flag, _)) => Err(Error::Usage(format!(
-                "{flag} needs --cloudformation FILE (it sets what the template leaves to deployment)"
+                "{flag} needs --cloudformation FILE, --terraform DIR or --terraform-plan FILE (it sets what the IaC leaves to deployment)"
             ))),
             None => Ok(()),
         }
     }
 
-    fn options(&self, role_arn: Option<String>) -> Result<Options> {
+    fn pseudo(&self) -> Result<Pseudo> {
         if let Some(a) = &self.account {
             if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(Error::Usage(format!(
@@ -69,6 +121,34 @@ impl IacArgs {
                 )));
             }
         }
+        Ok(Pseudo {
+            account: self.account.clone(),
+            region: self.region.clone(),
+            partition: self.partition.clone(),
+            stack_name: self.stack_name.clone(),
+        })
+    }
+
+    fn terraform_options(&self, role_arn: Option<String>) -> Result<terraform::Options> {
+        let vars = self
+            .var
+            .iter()
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+                _ => Err(Error::Usage(format!("--var {p:?}: expected KEY=VALUE"))),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(terraform::Options {
+            pseudo: self.pseudo()?,
+            role: self.role.clone(),
+            role_arn,
+            vars,
+            var_files: self.var_file.clone(),
+        })
+    }
+
+    fn options(&self, role_arn: Option<String>) -> Result<Options> {
+        let pseudo = self.pseudo()?;
         let parameters = self
             .parameter
             .iter()
@@ -81,12 +161,7 @@ impl IacArgs {
             .collect::<Result<Vec<_>>>()?;
         Ok(Options {
             parameters,
-            pseudo: Pseudo {
-                account: self.account.clone(),
-                region: self.region.clone(),
-                partition: self.partition.clone(),
-                stack_name: self.stack_name.clone(),
-            },
+            pseudo,
             role: self.role.clone(),
             role_arn,
         })
@@ -102,37 +177,119 @@ fn iac_error(e: IacError) -> Error {
     }
 }
 
-pub fn run_cloudformation(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
-    let path = a
-        .iac
-        .cloudformation
-        .as_ref()
-        .expect("checked by the caller");
+/// The kind of IaC input, for labels and messages.
+#[derive(Clone, Copy)]
+enum Kind {
+    CloudFormation,
+    Terraform,
+}
+
+impl Kind {
+    fn source(self) -> &'static str {
+        match self {
+            Kind::CloudFormation => "cloudformation",
+            Kind::Terraform => "terraform",
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            Kind::CloudFormation => "name the role with --role LOGICAL_ID",
+            Kind::Terraform => "name the role with --role ADDRESS",
+        }
+    }
+}
+
+/// `lint` with an IaC input.
+pub fn run(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    a.iac.only_with_iac()?;
     let (cfg, cfg_path) = config::load(a.output.config.as_deref())?;
     let outputs = a.output.targets()?;
-    let name = path.display().to_string();
-    let bytes = input::read_bytes(path)?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| Error::Input {
-        path: name.clone(),
-        message: "is not UTF-8 text: not a CloudFormation template".into(),
-    })?;
     let flags = a.registration.registration();
-    let opts = a.iac.options(flags.role_arn.clone())?;
-    let analysis = cloudformation::analyze(text, &name, &opts).map_err(iac_error)?;
+    let (kind, name, analysis, notes) = if let Some(path) = &a.iac.cloudformation {
+        let name = path.display().to_string();
+        let bytes = input::read_bytes(path)?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| Error::Input {
+            path: name.clone(),
+            message: "is not UTF-8 text: not a CloudFormation template".into(),
+        })?;
+        let opts = a.iac.options(flags.role_arn.clone())?;
+        let analysis = cloudformation::analyze(text, &name, &opts).map_err(iac_error)?;
+        (Kind::CloudFormation, name, analysis, Vec::new())
+    } else if let Some(dir) = &a.iac.terraform {
+        let name = dir.display().to_string();
+        let opts = a.iac.terraform_options(flags.role_arn.clone())?;
+        let (resources, notes) = terraform::config::load(dir, &opts).map_err(iac_error)?;
+        let analysis =
+            terraform::targets::analyze(&resources, &name, &opts).map_err(Error::Usage)?;
+        (Kind::Terraform, name, analysis, notes)
+    } else {
+        unreachable!("any() holds")
+    };
+    run_targets(
+        a,
+        kind,
+        &name,
+        analysis,
+        &notes,
+        (&cfg, cfg_path.as_deref()),
+        &outputs,
+        out,
+        err,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_targets(
+    a: &LintArgs,
+    kind: Kind,
+    name: &str,
+    analysis: Analysis,
+    notes: &[String],
+    (cfg, cfg_path): (&config::Config, Option<&std::path::Path>),
+    outputs: &[(super::check::Format, Option<PathBuf>)],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8> {
     if analysis.targets.is_empty() {
         writeln!(
             err,
-            "no role that trusts OpenAI's principal ({}) in {}: nothing was checked; name the role with --role LOGICAL_ID",
+            "no role that trusts OpenAI's principal ({}) in {}: nothing was checked; {}",
             crate::rules::paths::OPENAI_ROLE,
-            analysis.searched
+            analysis.searched,
+            kind.hint()
         )?;
+        for n in notes {
+            writeln!(err, "  not read: {n}")?;
+        }
         return Ok(exit::FAIL);
     }
     let mut reports = Vec::new();
     for t in analysis.targets {
-        reports.push(target_report(a, t, &name, &cfg, cfg_path.as_deref())?);
+        let mut r = target_report(a, kind, t, name, cfg, cfg_path)?;
+        r.assumed
+            .extend(notes.iter().map(|n| format!("not read: {n}")));
+        reports.push(r);
     }
-    write_reports(&reports, &a.output, &outputs, Some(&[]), out)?;
+    // A table per target; the other formats as a scan writes them (scan/v1, a JUnit suite per
+    // target, SARIF results at the IaC's lines).
+    let (tables, others): (Vec<_>, Vec<_>) = outputs
+        .iter()
+        .cloned()
+        .partition(|(f, _)| *f == super::check::Format::Table);
+    for (_, file) in &tables {
+        let to_terminal = file.is_none() && std::io::stdout().is_terminal();
+        let text = crate::report::table::render_targets(
+            &reports,
+            super::check::color_enabled(a.output.color, to_terminal),
+            crate::report::table::width_for(to_terminal),
+        );
+        match file {
+            Some(p) => super::check::write_file(p, &text)?,
+            None => out.write_all(text.as_bytes())?,
+        }
+    }
+    write_reports(&reports, &a.output, &others, Some(&[]), out)?;
     Ok(if reports.iter().all(|r| r.passes()) {
         exit::OK
     } else {
@@ -142,12 +299,16 @@ pub fn run_cloudformation(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write
 
 fn target_report(
     a: &LintArgs,
+    kind: Kind,
     t: Target,
     file: &str,
     cfg: &config::Config,
     cfg_path: Option<&std::path::Path>,
 ) -> Result<crate::report::Report> {
-    let label = format!("template {file}");
+    let label = match kind {
+        Kind::CloudFormation => format!("template {file}"),
+        Kind::Terraform => format!("configuration {file}"),
+    };
     let Target {
         role,
         key,
@@ -167,8 +328,8 @@ fn target_report(
     }
     inputs.registration = reg;
     let source = match &key {
-        Some(k) => format!("cloudformation {file} role {role} key {k}"),
-        None => format!("cloudformation {file} role {role}"),
+        Some(k) => format!("{} {file} role {role} key {k}", kind.source()),
+        None => format!("{} {file} role {role}", kind.source()),
     };
     build_report(inputs, origins, assumed, source, &a.output, cfg)
 }

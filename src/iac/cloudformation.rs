@@ -15,6 +15,7 @@ use serde_json::{Value as J, json};
 use super::IacError;
 use super::intrinsics::{Open, Param, Pseudo, Res, Resolved, Resolver, Resources, text};
 use super::managed_policies;
+pub use super::{Analysis, Target};
 use crate::inputs::{Doc, Inputs, KeyMeta, Part, RoleInfo};
 use crate::json::{Member, Node, Pos, Value};
 use crate::policy::{Effect, Policy, PolicyKind};
@@ -32,26 +33,6 @@ pub struct Options {
     pub role: Option<String>,
     /// `--role-arn`: the role whose ARN (or name) this is.
     pub role_arn: Option<String>,
-}
-
-/// One role (and key) to check.
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub role: String,
-    pub key: Option<String>,
-    pub inputs: Inputs,
-    /// What was assumed (symbolic ARNs, defaults).
-    pub assumed: Vec<String>,
-    /// The ExternalIds the trust policy's OpenAI statements require.
-    pub trust_external_ids: Vec<String>,
-}
-
-/// The targets of a template, and what was searched when there are none.
-#[derive(Debug, Clone)]
-pub struct Analysis {
-    pub targets: Vec<Target>,
-    /// "3 AWS::IAM::Role resources (A, B, C)": for the message when no role trusts OpenAI.
-    pub searched: String,
 }
 
 struct Resource {
@@ -174,20 +155,8 @@ impl Template {
     /// The symbolic key id of a key of the template: a UUID (`mrk-` and 32 hex digits for a
     /// multi-Region key) derived from its logical id, the same on every run.
     fn key_id(&self, cx: &Resolver<'_>, name: &str) -> String {
-        let h1 = fnv(name.as_bytes(), 0xcbf2_9ce4_8422_2325);
-        let h2 = fnv(name.as_bytes(), 0x8422_2325_cbf2_9ce4);
-        let hex = format!("{h1:016x}{h2:016x}");
-        if self.prop_bool(cx, name, "MultiRegion").ok().flatten() == Some(true) {
-            return format!("mrk-{hex}");
-        }
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..]
-        )
+        let multi = self.prop_bool(cx, name, "MultiRegion").ok().flatten() == Some(true);
+        super::symbolic_key_id(name, multi)
     }
 
     fn key_arn(&self, cx: &Resolver<'_>, name: &str, pos: Pos) -> Res<String> {
@@ -267,12 +236,6 @@ impl Template {
         let part = cx.pseudo.partition().unwrap_or_else(|| "aws".into());
         Ok(format!("arn:{part}:iam::{acct}:policy{path}{pname}"))
     }
-}
-
-fn fnv(bytes: &[u8], seed: u64) -> u64 {
-    bytes.iter().fold(seed, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
-    })
 }
 
 fn string_node(s: String, pos: Pos) -> Node {

@@ -11,6 +11,29 @@ pub mod cloudformation;
 pub mod intrinsics;
 pub mod managed_policies;
 pub mod template;
+pub mod terraform;
+
+use crate::inputs::Inputs;
+
+/// One role (and key) to check.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub role: String,
+    pub key: Option<String>,
+    pub inputs: Inputs,
+    /// What was assumed (symbolic ARNs, defaults).
+    pub assumed: Vec<String>,
+    /// The ExternalIds the trust policy's OpenAI statements require.
+    pub trust_external_ids: Vec<String>,
+}
+
+/// The targets of a template, and what was searched when there are none.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub targets: Vec<Target>,
+    /// "3 AWS::IAM::Role resources (A, B, C)" or "2 aws_iam_role resources (…)": for the message when no role trusts OpenAI.
+    pub searched: String,
+}
 
 /// Why a template could not be read at all (the command ends with exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -27,4 +50,29 @@ pub enum IacError {
     /// `--role` names no role of the template.
     #[error("{0}")]
     Role(String),
+}
+
+/// The symbolic key id of a key the IaC creates: a UUID (`mrk-` and 32 hex digits for a
+/// multi-Region key) derived from its logical id or address, the same on every run, so that the
+/// evaluator matches `Resource` against the key's symbolic ARN.
+pub fn symbolic_key_id(name: &str, multi_region: bool) -> String {
+    fn fnv(bytes: &[u8], seed: u64) -> u64 {
+        bytes.iter().fold(seed, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+        })
+    }
+    let h1 = fnv(name.as_bytes(), 0xcbf2_9ce4_8422_2325);
+    let h2 = fnv(name.as_bytes(), 0x8422_2325_cbf2_9ce4);
+    let hex = format!("{h1:016x}{h2:016x}");
+    if multi_region {
+        return format!("mrk-{hex}");
+    }
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }

@@ -180,6 +180,29 @@ pub fn render(r: &Report, color: bool, width: usize) -> String {
     out
 }
 
+/// The reports of IaC targets: each target's whole table (the engineer at the pull request needs
+/// every finding with its file, line and fix), then, for several targets, the summary.
+pub fn render_targets(reports: &[Report], color: bool, width: usize) -> String {
+    let mut out = String::new();
+    for (i, r) in reports.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&wrap::prose(
+            &format!("target {} of {}: {}", i + 1, reports.len(), r.source),
+            width.max(MIN_WIDTH),
+            "",
+            "  ",
+        ));
+        out.push_str(&render(r, color, width));
+    }
+    if reports.len() > 1 {
+        out.push('\n');
+        out.push_str(&render_scan(reports, &[], color, width));
+    }
+    out
+}
+
 /// How the scan table shares `width` between its columns: `(account shown, role, key, failing)`.
 fn scan_layout(
     width: usize,
