@@ -418,6 +418,8 @@ pub struct Inputs {
     pub lint: bool,
     /// The key policy was not given: it is AWS's default key policy, assumed (`lint`).
     pub key_policy_assumed: bool,
+    /// Read from infrastructure as code (the documents are the IaC's, not flags).
+    pub iac: bool,
 }
 
 /// The source name of the assumed default key policy.
@@ -476,6 +478,7 @@ impl Inputs {
             key_tags: a(reason),
             lint: false,
             key_policy_assumed: false,
+            iac: false,
         }
     }
 

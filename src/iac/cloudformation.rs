@@ -301,7 +301,7 @@ fn parameters(
     for (k, _) in given {
         if !declared.iter().any(|m| &m.key == k) {
             return Err(IacError::Parameter(format!(
-                "{k}: the template declares no parameter {k}"
+                "--parameter {k}: the template declares no parameter {k}"
             )));
         }
     }
@@ -929,6 +929,7 @@ fn target(
 ) -> Target {
     let mut inputs = Inputs::empty(&format!("{} defines no key for role {role}", t.path));
     inputs.lint = true;
+    inputs.iac = true;
     inputs.organization = Part::Absent("lint --cloudformation reads the template only".into());
     let rpos = role_res(t, role).pos;
     let role_arn = t.role_arn(cx, role, rpos);

@@ -44,8 +44,8 @@ pub enum IacError {
     /// The file parses, but is not a CloudFormation template.
     #[error("{path}: {message}")]
     NotATemplate { path: String, message: String },
-    /// A `--parameter` is malformed or names no parameter of the template.
-    #[error("--parameter {0}")]
+    /// A `--parameter` or `--var` is malformed or names nothing the IaC declares.
+    #[error("{0}")]
     Parameter(String),
     /// `--role` names no role of the template.
     #[error("{0}")]

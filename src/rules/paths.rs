@@ -501,8 +501,16 @@ fn grant_allows(grants: &[J], req: &Request, role_arn: &str) -> Tri {
 /// without conditions matches it on every resource, the role can call it on no key.
 fn allows_on_no_key(cx: &Cx<'_>, action: &str) -> Option<Outcome> {
     let i = cx.inputs;
-    let docs = i.inline_policies.get()?;
-    let policies: Vec<&Policy> = docs.iter().map(Doc::policy).collect::<Option<Vec<_>>>()?;
+    let mut docs: Vec<&Doc> = i.inline_policies.get()?.iter().collect();
+    match &i.attached_policies {
+        crate::inputs::Part::Present(a) => docs.extend(a),
+        crate::inputs::Part::Error(_) => return None,
+        crate::inputs::Part::Absent(_) => {}
+    }
+    let policies: Vec<&Policy> = docs
+        .iter()
+        .map(|d| d.policy())
+        .collect::<Option<Vec<_>>>()?;
     let key_policy = i
         .key_policy
         .get()
@@ -557,19 +565,25 @@ fn allows_on_no_key(cx: &Cx<'_>, action: &str) -> Option<Outcome> {
         .as_deref()
         .filter(|a| a.contains(":key/"))
         .unwrap_or("arn:aws:kms:REGION:ACCOUNT:key/KEY_ID");
-    Some(
-        Outcome::fail(format!(
-            "the role can call {action} on no key: no Allow statement of {} matches {action} (check the action names; see EKM006)",
+    let why = if names.is_empty() {
+        "the role has no identity policy".to_string()
+    } else {
+        format!(
+            "no Allow statement of {} matches {action} (check the action names; see EKM006)",
             names.join(", ")
-        ))
-        .evidences(docs.iter().map(|d| Evidence::new(&d.source, "", None)).map(|mut e| {
-            e.file = Some(e.source.clone());
-            e
-        }))
-        .fix(format!(
-            "add this statement to the role's permissions policy:\n{}",
-            super::fixes::pretty(&super::fixes::identity_statement(key))
-        )),
+        )
+    };
+    Some(
+        Outcome::fail(format!("the role can call {action} on no key: {why}"))
+            .evidences(docs.iter().map(|d| {
+                let mut e = Evidence::new(&d.source, "", None);
+                e.file = Some(d.file.clone().unwrap_or_else(|| d.source.clone()));
+                e
+            }))
+            .fix(format!(
+                "add this statement to the role's permissions policy:\n{}",
+                super::fixes::pretty(&super::fixes::identity_statement(key))
+            )),
     )
 }
 

@@ -512,7 +512,350 @@ pub fn attr(scope: &Scope<'_>, e: &Expression) -> Attr {
     Attr {
         value,
         refs: scope.refs(e),
-        source: cfg.text(scope.file, e.span()),
+        source: scope.source_text(e),
         document,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iac::intrinsics::Pseudo;
+
+    /// A configuration directory written from `(name, text)` pairs.
+    fn dir(files: &[(&str, &str)]) -> PathBuf {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let d = std::env::temp_dir().join(format!(
+            "ekm-tf-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&d);
+        for (name, text) in files {
+            let p = d.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        d
+    }
+
+    fn opts() -> Options {
+        Options {
+            pseudo: Pseudo {
+                account: Some("111122223333".into()),
+                region: Some("us-east-1".into()),
+                ..Pseudo::default()
+            },
+            ..Options::default()
+        }
+    }
+
+    fn load_with(files: &[(&str, &str)], o: &Options) -> Vec<Resource> {
+        load(&dir(files), o).unwrap().0
+    }
+
+    fn find<'r>(rs: &'r [Resource], address: &str) -> &'r Resource {
+        rs.iter().find(|r| r.address == address).unwrap_or_else(|| {
+            panic!(
+                "no {address} in {:?}",
+                rs.iter().map(|r| &r.address).collect::<Vec<_>>()
+            )
+        })
+    }
+
+    fn json(r: &Resource, attr: &str) -> serde_json::Value {
+        let s = r.str(attr).unwrap().unwrap();
+        serde_json::from_str(&s).unwrap()
+    }
+
+    #[test]
+    fn policy_documents_render_as_the_provider_does() {
+        let rs = load_with(
+            &[(
+                "main.tf",
+                r#"
+data "aws_iam_policy_document" "d" {
+  statement {
+    sid       = "One"
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:Decrypt"]
+    resources = ["*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "sts:ExternalId"
+      values   = ["org-1"]
+    }
+  }
+  statement {
+    sid     = "Two"
+    effect  = "Deny"
+    actions = ["kms:*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::111122223333:root"]
+    }
+  }
+  override_policy_documents = [jsonencode({ Statement = [{ Sid = "Two", Effect = "Allow", Action = "kms:Get*" }] })]
+}
+"#,
+            )],
+            &opts(),
+        );
+        let d = json(find(&rs, "data.aws_iam_policy_document.d"), "json");
+        assert_eq!(
+            d,
+            serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Sid": "One", "Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"],
+                     "Resource": "*", "Principal": "*",
+                     "Condition": {"StringEquals": {"sts:ExternalId": "org-1"}}},
+                    {"Sid": "Two", "Effect": "Allow", "Action": "kms:Get*"}
+                ]
+            })
+        );
+    }
+
+    #[test]
+    fn references_give_symbolic_arns_and_open_values_name_what_is_missing() {
+        let files = [(
+            "main.tf",
+            r#"
+resource "aws_kms_key" "k" {}
+resource "aws_iam_role" "r" {
+  name = "ekm"
+  path = "/openai/"
+  assume_role_policy = "{}"
+}
+resource "aws_iam_role_policy" "p" {
+  role   = aws_iam_role.r.name
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "kms:Encrypt", Resource = aws_kms_key.k.arn }] })
+}
+"#,
+        )];
+        let rs = load_with(&files, &opts());
+        let key = find(&rs, "aws_kms_key.k");
+        let arn = key.str("arn").unwrap().unwrap();
+        assert!(
+            arn.starts_with("arn:aws:kms:us-east-1:111122223333:key/"),
+            "{arn}"
+        );
+        assert_eq!(
+            find(&rs, "aws_iam_role.r").str("arn").unwrap().as_deref(),
+            Some("arn:aws:iam::111122223333:role/openai/ekm")
+        );
+        let p = find(&rs, "aws_iam_role_policy.p");
+        assert_eq!(json(p, "policy")["Statement"][0]["Resource"], arn.as_str());
+        assert!(
+            p.attr("policy")
+                .unwrap()
+                .refs
+                .contains(&"aws_kms_key.k".to_string())
+        );
+        assert!(
+            p.attr("role")
+                .unwrap()
+                .refs
+                .contains(&"aws_iam_role.r".to_string())
+        );
+        // The structure keeps the lines of the jsonencode'd object.
+        let (doc, file) = p.attr("policy").unwrap().document.clone().unwrap();
+        assert!(file.ends_with("main.tf"));
+        assert_eq!(doc.pointer("/Statement/0").unwrap().pos.line, 10);
+
+        // Without --account and --region the key's ARN, and what uses it, is open.
+        let rs = load_with(&files, &Options::default());
+        let e = find(&rs, "aws_iam_role_policy.p")
+            .str("policy")
+            .unwrap_err();
+        assert!(
+            e.contains("the ARN of aws_kms_key.k is known only after apply"),
+            "{e}"
+        );
+        assert!(e.contains("main.tf:10"), "{e}");
+    }
+
+    #[test]
+    fn variables_take_values_in_terraforms_order() {
+        let files = [
+            (
+                "main.tf",
+                r#"
+variable "a" { default = "default" }
+variable "b" { default = "default" }
+variable "c" { default = "default" }
+variable "d" { default = "default" }
+variable "e" { default = "default" }
+variable "secret" {
+  default   = "hunter2"
+  sensitive = true
+}
+variable "list" { type = list(string) }
+resource "aws_iam_role" "r" {
+  name = join(",", [var.a, var.b, var.c, var.d, var.e, var.list[1]])
+  assume_role_policy = var.secret
+}
+"#,
+            ),
+            (
+                "terraform.tfvars",
+                "b = \"tfvars\"\nc = \"tfvars\"\nd = \"tfvars\"\ne = \"tfvars\"\n",
+            ),
+            (
+                "x.auto.tfvars",
+                "c = \"auto\"\nd = \"auto\"\ne = \"auto\"\n",
+            ),
+            ("prod.tfvars", "d = \"var-file\"\ne = \"var-file\"\n"),
+        ];
+        let d = dir(&files);
+        let mut o = opts();
+        o.var_files = vec![d.join("prod.tfvars")];
+        o.vars = vec![
+            ("e".into(), "var".into()),
+            ("list".into(), r#"["x", "y"]"#.into()),
+        ];
+        let rs = load(&d, &o).unwrap().0;
+        let r = find(&rs, "aws_iam_role.r");
+        assert_eq!(
+            r.str("name").unwrap().as_deref(),
+            Some("default,tfvars,auto,var-file,var,y")
+        );
+        let e = r.str("assume_role_policy").unwrap_err();
+        assert!(e.contains("var.secret is sensitive"), "{e}");
+        assert!(!e.contains("hunter2"), "{e}");
+        // An undeclared --var is refused.
+        o.vars = vec![("nope".into(), "1".into())];
+        assert!(matches!(load(&d, &o), Err(IacError::Parameter(_))));
+    }
+
+    #[test]
+    fn count_for_each_and_local_modules() {
+        let rs = load_with(
+            &[
+                (
+                    "main.tf",
+                    r#"
+locals { envs = { prod = "p", dev = "d" } }
+resource "aws_kms_key" "k" {
+  for_each    = local.envs
+  description = "${each.key}-${each.value}"
+}
+resource "aws_kms_alias" "a" {
+  count         = 2
+  name          = format("alias/ekm-%d", count.index)
+  target_key_id = aws_kms_key.k["prod"].key_id
+}
+module "role" {
+  source = "./mod"
+  name   = "from-root"
+}
+module "remote" {
+  source = "git::https://example.com/x.git"
+}
+"#,
+                ),
+                (
+                    "mod/main.tf",
+                    r#"
+variable "name" {}
+resource "aws_iam_role" "this" {
+  name               = "${var.name}-role"
+  assume_role_policy = "{}"
+}
+output "arn" { value = aws_iam_role.this.arn }
+"#,
+                ),
+            ],
+            &opts(),
+        );
+        assert_eq!(
+            find(&rs, r#"aws_kms_key.k["prod"]"#)
+                .str("description")
+                .unwrap()
+                .as_deref(),
+            Some("prod-p")
+        );
+        assert_eq!(
+            find(&rs, "aws_kms_alias.a[1]")
+                .str("name")
+                .unwrap()
+                .as_deref(),
+            Some("alias/ekm-1")
+        );
+        let prod = find(&rs, r#"aws_kms_key.k["prod"]"#).str("key_id").unwrap();
+        assert_eq!(
+            find(&rs, "aws_kms_alias.a[0]")
+                .str("target_key_id")
+                .unwrap(),
+            prod
+        );
+        assert_eq!(
+            find(&rs, "module.role.aws_iam_role.this")
+                .str("name")
+                .unwrap()
+                .as_deref(),
+            Some("from-root-role")
+        );
+        let (_, notes) = load(
+            &dir(&[(
+                "main.tf",
+                "module \"remote\" {\n  source = \"hashicorp/x/aws\"\n}\n",
+            )]),
+            &opts(),
+        )
+        .unwrap();
+        assert!(notes[0].contains("hashicorp/x/aws"), "{notes:?}");
+    }
+
+    #[test]
+    fn functions_and_templates() {
+        let rs = load_with(
+            &[
+                (
+                    "main.tf",
+                    r#"
+locals {
+  m = merge({ a = "1" }, { b = "2" })
+}
+resource "aws_iam_role" "r" {
+  name = "${upper("x")}-${lookup(local.m, "b", "none")}-${length(local.m)}%{ if true }-yes%{ endif }"
+  description = templatefile("${path.module}/t.tpl", { who = "openai" })
+  assume_role_policy = sha256("x")
+  path = try(local.nope, "/fallback/")
+}
+"#,
+                ),
+                ("t.tpl", "hello ${who}"),
+            ],
+            &opts(),
+        );
+        let r = find(&rs, "aws_iam_role.r");
+        assert_eq!(r.str("name").unwrap().as_deref(), Some("X-2-2-yes"));
+        assert_eq!(
+            r.str("description").unwrap().as_deref(),
+            Some("hello openai")
+        );
+        assert_eq!(r.str("path").unwrap().as_deref(), Some("/fallback/"));
+        let e = r.str("assume_role_policy").unwrap_err();
+        assert!(e.contains("sha256() is not evaluated"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_file_and_line() {
+        let d = dir(&[(
+            "main.tf",
+            "resource \"aws_iam_role\" \"r\" {\n  name = \n}\n",
+        )]);
+        match load(&d, &opts()) {
+            Err(IacError::Syntax { path, message }) => {
+                assert!(path.ends_with("main.tf"), "{path}");
+                assert!(message.contains("line 2"), "{message}");
+            }
+            Err(other) => panic!("{other}"),
+            Ok(_) => panic!("parsed"),
+        }
     }
 }

@@ -722,6 +722,39 @@ impl<'c> Scope<'c> {
         Ok(s)
     }
 
+    /// The text of an expression with the text of the locals it uses (transitively): what a
+    /// target search reads when the value is open.
+    pub fn source_text(&self, e: &Expression) -> Option<String> {
+        let mut out = self.cfg.text(self.file, e.span())?;
+        let Some(m) = self.module else {
+            return Some(out);
+        };
+        let mut seen: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < out.len() && seen.len() < 64 {
+            let Some(at) = out[i..].find("local.") else {
+                break;
+            };
+            let start = i + at + "local.".len();
+            let name: String = out[start..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+                .collect();
+            i = start;
+            if name.is_empty() || seen.contains(&name) {
+                continue;
+            }
+            if let Some((le, f)) = self.cfg.modules[m].locals.get(&name) {
+                if let Some(t) = self.cfg.text(*f, le.span()) {
+                    out.push('\n');
+                    out.push_str(&t);
+                }
+            }
+            seen.push(name);
+        }
+        Some(out)
+    }
+
     /// The resources a expression refers to (through locals, variables and module outputs).
     pub fn refs(&self, e: &Expression) -> Vec<String> {
         let mut out = Vec::new();

@@ -504,6 +504,7 @@ fn target(
         set.label, role.address
     ));
     inputs.lint = true;
+    inputs.iac = true;
     inputs.organization = Part::Absent(format!("{} holds the configuration only", set.label));
     let arn = role.str("arn");
     inputs.registration.role_arn = arn.as_ref().ok().cloned().flatten();
