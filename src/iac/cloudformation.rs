@@ -799,17 +799,38 @@ fn boundary(t: &Template, cx: &Resolver<'_>, role: &str) -> Part<Option<Doc>> {
     let Some(raw) = t.raw(role_res(t, role), "PermissionsBoundary") else {
         return Part::Present(None);
     };
-    if let Some(m) = referenced_managed_policy(t, raw) {
+    let template_policy = |m: &str| {
         let r = t.resource(m).expect("exists");
-        return match policy_resource_doc(t, cx, m, r, PolicyKind::Boundary) {
+        match policy_resource_doc(t, cx, m, r, PolicyKind::Boundary) {
             Ok(d) => Part::Present(Some(d)),
             Err(e) => Part::Error(e),
-        };
+        }
+    };
+    if let Some(m) = referenced_managed_policy(t, raw) {
+        return template_policy(m);
     }
-    match managed_arn_doc(t, cx, role, raw, PolicyKind::Boundary) {
+    // `Fn::If [C, !Ref AWS::NoValue, …]`: no boundary; a branch may name a policy of the
+    // template by its ARN.
+    let arn = match cx.resolve(raw) {
+        Ok(Resolved::NoValue) => return Part::Present(None),
+        Ok(Resolved::Value(v)) => v,
+        Err(e) => return Part::Error(t.describe_open(role, "PermissionsBoundary", &e)),
+    };
+    if let Some(m) = text(&arn).and_then(|a| managed_policy_with_arn(t, cx, &a)) {
+        return template_policy(m);
+    }
+    match managed_arn_doc(t, cx, role, &arn, PolicyKind::Boundary) {
         Ok(d) => Part::Present(Some(d)),
         Err(e) => Part::Error(e.replace("ManagedPolicyArns", "PermissionsBoundary")),
     }
+}
+
+/// The `AWS::IAM::ManagedPolicy` of the template whose ARN this is.
+fn managed_policy_with_arn<'t>(t: &'t Template, cx: &Resolver<'_>, arn: &str) -> Option<&'t str> {
+    t.of_type("AWS::IAM::ManagedPolicy")
+        .filter(|(n, r)| exists(t, cx, n, r))
+        .find(|(n, r)| t.policy_arn(cx, n, r.pos).ok().as_deref() == Some(arn))
+        .map(|(n, _)| n)
 }
 
 fn role_res<'t>(t: &'t Template, role: &str) -> &'t Resource {
@@ -1144,5 +1165,73 @@ fn key_meta(t: &Template, cx: &Resolver<'_>, key: &str, arn: Option<&String>) ->
     match read() {
         Ok(m) => Part::Present(KeyMeta(m)),
         Err(e) => Part::Error(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A template with one key and one role that trusts OpenAI; `role_extra` is appended to
+    /// the role's properties, `resources` to the resources.
+    fn template(role_extra: &str, resources: &str) -> String {
+        format!(
+            "Parameters:\n  Env: {{Type: String, Default: prod}}\n\
+             Conditions:\n  IsProd: !Equals [!Ref Env, prod]\n\
+             Resources:\n  K:\n    Type: AWS::KMS::Key\n\
+             \x20   Properties:\n      KeyPolicy: {{Version: '2012-10-17', Statement: [{{Effect: Allow, Principal: {{AWS: !Sub 'arn:aws:iam::${{AWS::AccountId}}:root'}}, Action: 'kms:*', Resource: '*'}}]}}\n\
+             \x20 R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: r\n\
+             \x20     AssumeRolePolicyDocument: {{Version: '2012-10-17', Statement: [{{Effect: Allow, Principal: {{AWS: 'arn:aws:iam::790389265272:role/EnterpriseKeyManagement'}}, Action: 'sts:AssumeRole'}}]}}\n\
+             \x20     Policies: [{{PolicyName: p, PolicyDocument: {{Version: '2012-10-17', Statement: [{{Effect: Allow, Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: !GetAtt K.Arn}}]}}}}]\n\
+             {role_extra}{resources}"
+        )
+    }
+
+    fn target(src: &str, env: &str) -> Target {
+        let opts = Options {
+            parameters: vec![("Env".into(), env.into())],
+            pseudo: Pseudo {
+                account: Some("111122223333".into()),
+                region: Some("us-east-1".into()),
+                ..Pseudo::default()
+            },
+            ..Options::default()
+        };
+        let mut a = analyze(src, "t.yaml", &opts).unwrap();
+        assert_eq!(a.targets.len(), 1, "{}", a.searched);
+        a.targets.remove(0)
+    }
+
+    const BOUNDARY: &str = "  B:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      ManagedPolicyName: b\n      PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: 'kms:DescribeKey', Resource: '*'}]}\n";
+
+    #[test]
+    fn a_boundary_removed_by_no_value_is_no_boundary() {
+        let src = template(
+            "      PermissionsBoundary: !If [IsProd, !Ref AWS::NoValue, !Ref B]\n",
+            BOUNDARY,
+        );
+        let t = target(&src, "prod");
+        assert!(
+            matches!(t.inputs.boundary, Part::Present(None)),
+            "{:?}",
+            t.inputs.boundary
+        );
+        // The other branch names the template's managed policy (by its ARN, once resolved).
+        let t = target(&src, "dev");
+        match &t.inputs.boundary {
+            Part::Present(Some(d)) => {
+                assert_eq!(d.name.as_deref(), Some("b"));
+                assert_eq!(d.source, "B.PolicyDocument");
+            }
+            other => panic!("{other:?}"),
+        }
+        let src = template(
+            "      PermissionsBoundary: !If [IsProd, !Ref AWS::NoValue, 'arn:aws:iam::aws:policy/AWSDenyAll']\n",
+            "",
+        );
+        match &target(&src, "dev").inputs.boundary {
+            Part::Present(Some(d)) => assert_eq!(d.name.as_deref(), Some("AWSDenyAll")),
+            other => panic!("{other:?}"),
+        }
     }
 }
