@@ -723,31 +723,71 @@ fn inline_policies(t: &Template, cx: &Resolver<'_>, role: &str, out: &mut RoleDo
 }
 
 fn managed_policy_arns(t: &Template, cx: &Resolver<'_>, role: &str, out: &mut RoleDocs) {
-    let Some(Value::Array(items)) = t
-        .resource(role)
-        .and_then(|r| t.raw(r, "ManagedPolicyArns"))
-        .map(|n| &n.value)
-    else {
+    let Some(raw) = t.resource(role).and_then(|r| t.raw(r, "ManagedPolicyArns")) else {
         return;
     };
-    for item in items {
-        // `Ref M` of a ManagedPolicy of the template that does not already list the role.
-        if let Some(m) = referenced_managed_policy(t, item) {
-            let r = t.resource(m).expect("exists");
-            if !list_names_role(t, cx, t.raw(r, "Roles"), role, None) {
-                if let Some(raw) = t.raw(r, "PolicyDocument") {
-                    out.raw.push(raw.clone());
-                }
+    // The list as written, or as an intrinsic (`Fn::If [C, [...], !Ref AWS::NoValue]`) gives it.
+    let items = match &raw.value {
+        Value::Array(items) => items.clone(),
+        _ => match cx.resolve(raw) {
+            Ok(Resolved::NoValue) => return,
+            Ok(Resolved::Value(Node {
+                value: Value::Array(items),
+                ..
+            })) => items,
+            Ok(Resolved::Value(v)) => {
+                let e = format!(
+                    "{role}.ManagedPolicyArns is not a list ({}:{})",
+                    t.path, v.pos.line
+                );
+                push(&mut out.attached, Err(e));
+                return;
+            }
+            Err(e) => {
                 push(
                     &mut out.attached,
-                    policy_resource_doc(t, cx, m, r, PolicyKind::Identity),
+                    Err(t.describe_open(role, "ManagedPolicyArns", &e)),
                 );
+                return;
             }
+        },
+    };
+    // A ManagedPolicy of the template that does not already list the role.
+    let template_policy = |m: &str, out: &mut RoleDocs| {
+        let r = t.resource(m).expect("exists");
+        if !list_names_role(t, cx, t.raw(r, "Roles"), role, None) {
+            if let Some(raw) = t.raw(r, "PolicyDocument") {
+                out.raw.push(raw.clone());
+            }
+            push(
+                &mut out.attached,
+                policy_resource_doc(t, cx, m, r, PolicyKind::Identity),
+            );
+        }
+    };
+    for item in &items {
+        if let Some(m) = referenced_managed_policy(t, item) {
+            template_policy(m, out);
+            continue;
+        }
+        let arn = match cx.resolve(item) {
+            Ok(Resolved::NoValue) => continue,
+            Ok(Resolved::Value(v)) => v,
+            Err(e) => {
+                push(
+                    &mut out.attached,
+                    Err(t.describe_open(role, "ManagedPolicyArns", &e)),
+                );
+                continue;
+            }
+        };
+        if let Some(m) = text(&arn).and_then(|a| managed_policy_with_arn(t, cx, &a)) {
+            template_policy(m, out);
             continue;
         }
         push(
             &mut out.attached,
-            managed_arn_doc(t, cx, role, item, PolicyKind::Identity),
+            managed_arn_doc(t, cx, role, &arn, PolicyKind::Identity),
         );
     }
 }
@@ -1231,6 +1271,46 @@ mod tests {
         );
         match &target(&src, "dev").inputs.boundary {
             Part::Present(Some(d)) => assert_eq!(d.name.as_deref(), Some("AWSDenyAll")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn attached(t: &Target) -> Vec<String> {
+        match &t.inputs.attached_policies {
+            Part::Present(docs) => docs.iter().map(|d| d.name.clone().unwrap()).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn managed_policy_arns_chosen_by_fn_if() {
+        let admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+        // The whole list chosen by Fn::If (it was not read at all).
+        let src = template(
+            &format!("      ManagedPolicyArns: !If [IsProd, ['{admin}'], !Ref AWS::NoValue]\n"),
+            "",
+        );
+        assert_eq!(attached(&target(&src, "prod")), ["AdministratorAccess"]);
+        assert!(attached(&target(&src, "dev")).is_empty());
+        // An element removed with AWS::NoValue, another naming the template's policy.
+        let src = template(
+            &format!(
+                "      ManagedPolicyArns: [!If [IsProd, !Ref AWS::NoValue, '{admin}'], !If [IsProd, !Ref B, !Ref AWS::NoValue]]\n"
+            ),
+            BOUNDARY,
+        );
+        assert_eq!(attached(&target(&src, "prod")), ["b"]);
+        assert_eq!(attached(&target(&src, "dev")), ["AdministratorAccess"]);
+        // Still open when a branch is.
+        let src = template(
+            "      ManagedPolicyArns: !If [IsProd, [!ImportValue Shared], []]\n",
+            "",
+        );
+        match &target(&src, "prod").inputs.attached_policies {
+            Part::Error(e) => assert!(
+                e.contains("R.ManagedPolicyArns: Fn::ImportValue Shared"),
+                "{e}"
+            ),
             other => panic!("{other:?}"),
         }
     }
