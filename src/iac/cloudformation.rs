@@ -582,10 +582,17 @@ fn list_names_role(
     role: &str,
     rn: Option<&str>,
 ) -> bool {
-    match raw.map(|r| &r.value) {
-        Some(Value::Array(items)) => items.iter().any(|i| names_role(t, cx, i, role, rn)),
-        Some(_) => raw.is_some_and(|r| names_role(t, cx, r, role, rn)),
-        None => false,
+    let Some(raw) = raw else { return false };
+    match &raw.value {
+        Value::Array(items) => items.iter().any(|i| names_role(t, cx, i, role, rn)),
+        // A list an intrinsic gives (`Fn::If [C, [!Ref Role], []]`), or one name.
+        _ => match cx.resolve(raw) {
+            Ok(Resolved::Value(Node {
+                value: Value::Array(items),
+                ..
+            })) => items.iter().any(|i| names_role(t, cx, i, role, rn)),
+            _ => names_role(t, cx, raw, role, rn),
+        },
     }
 }
 
@@ -1313,5 +1320,13 @@ mod tests {
             ),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_policy_whose_roles_fn_if_chooses() {
+        let policy = "  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      ManagedPolicyName: p\n      Roles: !If [IsProd, [!Ref R], []]\n      PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}\n";
+        let src = template("", policy);
+        assert_eq!(attached(&target(&src, "prod")), ["p"]);
+        assert!(attached(&target(&src, "dev")).is_empty());
     }
 }
