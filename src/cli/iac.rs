@@ -120,12 +120,7 @@ pub fn run_cloudformation(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write
     let opts = a.iac.options(flags.role_arn.clone())?;
     let analysis = cloudformation::analyze(text, &name, &opts).map_err(iac_error)?;
     if analysis.targets.is_empty() {
-        writeln!(
-            err,
-            "no role that trusts OpenAI's principal ({}) in {}: nothing was checked; name the role with --role LOGICAL_ID",
-            crate::rules::paths::OPENAI_ROLE,
-            analysis.searched
-        )?;
+        writeln!(err, "{}", analysis.no_target_message())?;
         return Ok(exit::FAIL);
     }
     let mut reports = Vec::new();

@@ -50,8 +50,30 @@ pub struct Target {
 #[derive(Debug, Clone)]
 pub struct Analysis {
     pub targets: Vec<Target>,
-    /// "3 AWS::IAM::Role resources (A, B, C)": for the message when no role trusts OpenAI.
-    pub searched: String,
+    /// The template's file, as given.
+    pub path: String,
+    /// The logical ids of the roles the template creates (all searched).
+    pub roles: Vec<String>,
+}
+
+impl Analysis {
+    /// Why there is no target, for standard error: what was searched, and what to do.
+    pub fn no_target_message(&self) -> String {
+        let openai = crate::rules::paths::OPENAI_ROLE;
+        if self.roles.is_empty() {
+            return format!(
+                "no role that trusts OpenAI's principal ({openai}): {} has no AWS::IAM::Role resource, so nothing was checked (lint the template that creates the role OpenAI assumes)",
+                self.path
+            );
+        }
+        format!(
+            "no role that trusts OpenAI's principal ({openai}) in {}: {} AWS::IAM::Role resource{} ({}): nothing was checked; name the role with --role LOGICAL_ID",
+            self.path,
+            self.roles.len(),
+            if self.roles.len() == 1 { "" } else { "s" },
+            self.roles.join(", ")
+        )
+    }
 }
 
 struct Resource {
@@ -399,22 +421,16 @@ pub fn analyze(src: &str, path: &str, opts: &Options) -> Result<Analysis, IacErr
         .filter(|(n, r)| exists(&t, &cx, n, r))
         .map(|(n, _)| n)
         .collect();
-    let searched = if roles.is_empty() {
-        format!("{path} has no AWS::IAM::Role resource")
-    } else {
-        format!(
-            "{path}: {} AWS::IAM::Role resource{} ({})",
-            roles.len(),
-            if roles.len() == 1 { "" } else { "s" },
-            roles.join(", ")
-        )
-    };
     let chosen = choose_roles(&t, &cx, &roles, opts)?;
     let mut targets = Vec::new();
     for role in chosen {
         targets.extend(targets_of(&t, &cx, role));
     }
-    Ok(Analysis { targets, searched })
+    Ok(Analysis {
+        targets,
+        path: path.to_string(),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+    })
 }
 
 /// Is this resource created (no `Condition`, or one that is not false)?
@@ -1245,7 +1261,7 @@ mod tests {
             ..Options::default()
         };
         let mut a = analyze(src, "t.yaml", &opts).unwrap();
-        assert_eq!(a.targets.len(), 1, "{}", a.searched);
+        assert_eq!(a.targets.len(), 1, "{}", a.no_target_message());
         a.targets.remove(0)
     }
 
@@ -1328,5 +1344,23 @@ mod tests {
         let src = template("", policy);
         assert_eq!(attached(&target(&src, "prod")), ["p"]);
         assert!(attached(&target(&src, "dev")).is_empty());
+    }
+
+    #[test]
+    fn no_target_message_suggests_role_only_when_there_are_roles() {
+        let opts = Options::default();
+        let keys_only = "Resources:\n  K:\n    Type: AWS::KMS::Key\n";
+        let a = analyze(keys_only, "k.yaml", &opts).unwrap();
+        assert!(a.targets.is_empty());
+        let m = a.no_target_message();
+        assert!(m.contains("k.yaml has no AWS::IAM::Role resource"), "{m}");
+        assert!(!m.contains("--role"), "no role to name: {m}");
+        let other = "Resources:\n  App:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n";
+        let m = analyze(other, "a.yaml", &opts).unwrap().no_target_message();
+        assert!(
+            m.contains("in a.yaml: 1 AWS::IAM::Role resource (App)"),
+            "{m}"
+        );
+        assert!(m.contains("--role LOGICAL_ID"), "{m}");
     }
 }
