@@ -102,6 +102,22 @@ impl Template {
             path: path.to_string(),
             message: m.to_string(),
         };
+        if root.members().is_none() {
+            let what = match root.type_name() {
+                "null" => "nothing",
+                other => other,
+            };
+            // A JSON file that does not start with `{` was read as YAML: say so.
+            let read_as = if path.ends_with(".json") && !src.trim_start().starts_with('{') {
+                " (read as YAML: it does not start with {)"
+            } else {
+                ""
+            };
+            return Err(not(&format!(
+                "holds {what} at line {}{read_as}, not a CloudFormation template (a mapping with Resources)",
+                root.pos.line.max(1)
+            )));
+        }
         let res = root
             .get("Resources")
             .ok_or_else(|| not("no Resources: not a CloudFormation template"))?;
@@ -1362,5 +1378,23 @@ mod tests {
             "{m}"
         );
         assert!(m.contains("--role LOGICAL_ID"), "{m}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_mapping_says_what_it_holds() {
+        let e = |src: &str, path: &str| match analyze(src, path, &Options::default()) {
+            Err(IacError::NotATemplate { message, .. }) => message,
+            other => panic!("{other:?}"),
+        };
+        // checkov's tests/cloudformation/parser/fail.json.
+        let m = e("foo", "fail.json");
+        assert_eq!(
+            m,
+            "holds a string at line 1 (read as YAML: it does not start with {), not a CloudFormation template (a mapping with Resources)"
+        );
+        let m = e("- a\n- b\n", "t.yaml");
+        assert!(m.starts_with("holds an array at line 1, not a"), "{m}");
+        let m = e("Parameters: {}\n", "t.yaml");
+        assert_eq!(m, "no Resources: not a CloudFormation template");
     }
 }
