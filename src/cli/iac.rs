@@ -191,13 +191,6 @@ impl Kind {
             Kind::Terraform => "terraform",
         }
     }
-
-    fn hint(self) -> &'static str {
-        match self {
-            Kind::CloudFormation => "name the role with --role LOGICAL_ID",
-            Kind::Terraform => "name the role with --role ADDRESS",
-        }
-    }
 }
 
 /// `lint` with an IaC input.
@@ -252,13 +245,7 @@ fn run_targets(
     err: &mut dyn Write,
 ) -> Result<u8> {
     if analysis.targets.is_empty() {
-        writeln!(
-            err,
-            "no role that trusts OpenAI's principal ({}) in {}: nothing was checked; {}",
-            crate::rules::paths::OPENAI_ROLE,
-            analysis.searched,
-            kind.hint()
-        )?;
+        writeln!(err, "{}", analysis.no_target_message())?;
         for n in notes {
             writeln!(err, "  not read: {n}")?;
         }

@@ -61,6 +61,22 @@ impl Template {
             path: path.to_string(),
             message: m.to_string(),
         };
+        if root.members().is_none() {
+            let what = match root.type_name() {
+                "null" => "nothing",
+                other => other,
+            };
+            // A JSON file that does not start with `{` was read as YAML: say so.
+            let read_as = if path.ends_with(".json") && !src.trim_start().starts_with('{') {
+                " (read as YAML: it does not start with {)"
+            } else {
+                ""
+            };
+            return Err(not(&format!(
+                "holds {what} at line {}{read_as}, not a CloudFormation template (a mapping with Resources)",
+                root.pos.line.max(1)
+            )));
+        }
         let res = root
             .get("Resources")
             .ok_or_else(|| not("no Resources: not a CloudFormation template"))?;
@@ -362,22 +378,18 @@ pub fn analyze(src: &str, path: &str, opts: &Options) -> Result<Analysis, IacErr
         .filter(|(n, r)| exists(&t, &cx, n, r))
         .map(|(n, _)| n)
         .collect();
-    let searched = if roles.is_empty() {
-        format!("{path} has no AWS::IAM::Role resource")
-    } else {
-        format!(
-            "{path}: {} AWS::IAM::Role resource{} ({})",
-            roles.len(),
-            if roles.len() == 1 { "" } else { "s" },
-            roles.join(", ")
-        )
-    };
     let chosen = choose_roles(&t, &cx, &roles, opts)?;
     let mut targets = Vec::new();
     for role in chosen {
         targets.extend(targets_of(&t, &cx, role));
     }
-    Ok(Analysis { targets, searched })
+    Ok(Analysis {
+        targets,
+        path: path.to_string(),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        role_type: "AWS::IAM::Role",
+        role_flag: "--role LOGICAL_ID",
+    })
 }
 
 /// Is this resource created (no `Condition`, or one that is not false)?
@@ -545,10 +557,17 @@ fn list_names_role(
     role: &str,
     rn: Option<&str>,
 ) -> bool {
-    match raw.map(|r| &r.value) {
-        Some(Value::Array(items)) => items.iter().any(|i| names_role(t, cx, i, role, rn)),
-        Some(_) => raw.is_some_and(|r| names_role(t, cx, r, role, rn)),
-        None => false,
+    let Some(raw) = raw else { return false };
+    match &raw.value {
+        Value::Array(items) => items.iter().any(|i| names_role(t, cx, i, role, rn)),
+        // A list an intrinsic gives (`Fn::If [C, [!Ref Role], []]`), or one name.
+        _ => match cx.resolve(raw) {
+            Ok(Resolved::Value(Node {
+                value: Value::Array(items),
+                ..
+            })) => items.iter().any(|i| names_role(t, cx, i, role, rn)),
+            _ => names_role(t, cx, raw, role, rn),
+        },
     }
 }
 
@@ -686,31 +705,71 @@ fn inline_policies(t: &Template, cx: &Resolver<'_>, role: &str, out: &mut RoleDo
 }
 
 fn managed_policy_arns(t: &Template, cx: &Resolver<'_>, role: &str, out: &mut RoleDocs) {
-    let Some(Value::Array(items)) = t
-        .resource(role)
-        .and_then(|r| t.raw(r, "ManagedPolicyArns"))
-        .map(|n| &n.value)
-    else {
+    let Some(raw) = t.resource(role).and_then(|r| t.raw(r, "ManagedPolicyArns")) else {
         return;
     };
-    for item in items {
-        // `Ref M` of a ManagedPolicy of the template that does not already list the role.
-        if let Some(m) = referenced_managed_policy(t, item) {
-            let r = t.resource(m).expect("exists");
-            if !list_names_role(t, cx, t.raw(r, "Roles"), role, None) {
-                if let Some(raw) = t.raw(r, "PolicyDocument") {
-                    out.raw.push(raw.clone());
-                }
+    // The list as written, or as an intrinsic (`Fn::If [C, [...], !Ref AWS::NoValue]`) gives it.
+    let items = match &raw.value {
+        Value::Array(items) => items.clone(),
+        _ => match cx.resolve(raw) {
+            Ok(Resolved::NoValue) => return,
+            Ok(Resolved::Value(Node {
+                value: Value::Array(items),
+                ..
+            })) => items,
+            Ok(Resolved::Value(v)) => {
+                let e = format!(
+                    "{role}.ManagedPolicyArns is not a list ({}:{})",
+                    t.path, v.pos.line
+                );
+                push(&mut out.attached, Err(e));
+                return;
+            }
+            Err(e) => {
                 push(
                     &mut out.attached,
-                    policy_resource_doc(t, cx, m, r, PolicyKind::Identity),
+                    Err(t.describe_open(role, "ManagedPolicyArns", &e)),
                 );
+                return;
             }
+        },
+    };
+    // A ManagedPolicy of the template that does not already list the role.
+    let template_policy = |m: &str, out: &mut RoleDocs| {
+        let r = t.resource(m).expect("exists");
+        if !list_names_role(t, cx, t.raw(r, "Roles"), role, None) {
+            if let Some(raw) = t.raw(r, "PolicyDocument") {
+                out.raw.push(raw.clone());
+            }
+            push(
+                &mut out.attached,
+                policy_resource_doc(t, cx, m, r, PolicyKind::Identity),
+            );
+        }
+    };
+    for item in &items {
+        if let Some(m) = referenced_managed_policy(t, item) {
+            template_policy(m, out);
+            continue;
+        }
+        let arn = match cx.resolve(item) {
+            Ok(Resolved::NoValue) => continue,
+            Ok(Resolved::Value(v)) => v,
+            Err(e) => {
+                push(
+                    &mut out.attached,
+                    Err(t.describe_open(role, "ManagedPolicyArns", &e)),
+                );
+                continue;
+            }
+        };
+        if let Some(m) = text(&arn).and_then(|a| managed_policy_with_arn(t, cx, &a)) {
+            template_policy(m, out);
             continue;
         }
         push(
             &mut out.attached,
-            managed_arn_doc(t, cx, role, item, PolicyKind::Identity),
+            managed_arn_doc(t, cx, role, &arn, PolicyKind::Identity),
         );
     }
 }
@@ -762,17 +821,38 @@ fn boundary(t: &Template, cx: &Resolver<'_>, role: &str) -> Part<Option<Doc>> {
     let Some(raw) = t.raw(role_res(t, role), "PermissionsBoundary") else {
         return Part::Present(None);
     };
-    if let Some(m) = referenced_managed_policy(t, raw) {
+    let template_policy = |m: &str| {
         let r = t.resource(m).expect("exists");
-        return match policy_resource_doc(t, cx, m, r, PolicyKind::Boundary) {
+        match policy_resource_doc(t, cx, m, r, PolicyKind::Boundary) {
             Ok(d) => Part::Present(Some(d)),
             Err(e) => Part::Error(e),
-        };
+        }
+    };
+    if let Some(m) = referenced_managed_policy(t, raw) {
+        return template_policy(m);
     }
-    match managed_arn_doc(t, cx, role, raw, PolicyKind::Boundary) {
+    // `Fn::If [C, !Ref AWS::NoValue, …]`: no boundary; a branch may name a policy of the
+    // template by its ARN.
+    let arn = match cx.resolve(raw) {
+        Ok(Resolved::NoValue) => return Part::Present(None),
+        Ok(Resolved::Value(v)) => v,
+        Err(e) => return Part::Error(t.describe_open(role, "PermissionsBoundary", &e)),
+    };
+    if let Some(m) = text(&arn).and_then(|a| managed_policy_with_arn(t, cx, &a)) {
+        return template_policy(m);
+    }
+    match managed_arn_doc(t, cx, role, &arn, PolicyKind::Boundary) {
         Ok(d) => Part::Present(Some(d)),
         Err(e) => Part::Error(e.replace("ManagedPolicyArns", "PermissionsBoundary")),
     }
+}
+
+/// The `AWS::IAM::ManagedPolicy` of the template whose ARN this is.
+fn managed_policy_with_arn<'t>(t: &'t Template, cx: &Resolver<'_>, arn: &str) -> Option<&'t str> {
+    t.of_type("AWS::IAM::ManagedPolicy")
+        .filter(|(n, r)| exists(t, cx, n, r))
+        .find(|(n, r)| t.policy_arn(cx, n, r.pos).ok().as_deref() == Some(arn))
+        .map(|(n, _)| n)
 }
 
 fn role_res<'t>(t: &'t Template, role: &str) -> &'t Resource {
@@ -1108,5 +1188,157 @@ fn key_meta(t: &Template, cx: &Resolver<'_>, key: &str, arn: Option<&String>) ->
     match read() {
         Ok(m) => Part::Present(KeyMeta(m)),
         Err(e) => Part::Error(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A template with one key and one role that trusts OpenAI; `role_extra` is appended to
+    /// the role's properties, `resources` to the resources.
+    fn template(role_extra: &str, resources: &str) -> String {
+        format!(
+            "Parameters:\n  Env: {{Type: String, Default: prod}}\n\
+             Conditions:\n  IsProd: !Equals [!Ref Env, prod]\n\
+             Resources:\n  K:\n    Type: AWS::KMS::Key\n\
+             \x20   Properties:\n      KeyPolicy: {{Version: '2012-10-17', Statement: [{{Effect: Allow, Principal: {{AWS: !Sub 'arn:aws:iam::${{AWS::AccountId}}:root'}}, Action: 'kms:*', Resource: '*'}}]}}\n\
+             \x20 R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: r\n\
+             \x20     AssumeRolePolicyDocument: {{Version: '2012-10-17', Statement: [{{Effect: Allow, Principal: {{AWS: 'arn:aws:iam::790389265272:role/EnterpriseKeyManagement'}}, Action: 'sts:AssumeRole'}}]}}\n\
+             \x20     Policies: [{{PolicyName: p, PolicyDocument: {{Version: '2012-10-17', Statement: [{{Effect: Allow, Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: !GetAtt K.Arn}}]}}}}]\n\
+             {role_extra}{resources}"
+        )
+    }
+
+    fn target(src: &str, env: &str) -> Target {
+        let opts = Options {
+            parameters: vec![("Env".into(), env.into())],
+            pseudo: Pseudo {
+                account: Some("111122223333".into()),
+                region: Some("us-east-1".into()),
+                ..Pseudo::default()
+            },
+            ..Options::default()
+        };
+        let mut a = analyze(src, "t.yaml", &opts).unwrap();
+        assert_eq!(a.targets.len(), 1, "{}", a.no_target_message());
+        a.targets.remove(0)
+    }
+
+    const BOUNDARY: &str = "  B:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      ManagedPolicyName: b\n      PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: 'kms:DescribeKey', Resource: '*'}]}\n";
+
+    #[test]
+    fn a_boundary_removed_by_no_value_is_no_boundary() {
+        let src = template(
+            "      PermissionsBoundary: !If [IsProd, !Ref AWS::NoValue, !Ref B]\n",
+            BOUNDARY,
+        );
+        let t = target(&src, "prod");
+        assert!(
+            matches!(t.inputs.boundary, Part::Present(None)),
+            "{:?}",
+            t.inputs.boundary
+        );
+        // The other branch names the template's managed policy (by its ARN, once resolved).
+        let t = target(&src, "dev");
+        match &t.inputs.boundary {
+            Part::Present(Some(d)) => {
+                assert_eq!(d.name.as_deref(), Some("b"));
+                assert_eq!(d.source, "B.PolicyDocument");
+            }
+            other => panic!("{other:?}"),
+        }
+        let src = template(
+            "      PermissionsBoundary: !If [IsProd, !Ref AWS::NoValue, 'arn:aws:iam::aws:policy/AWSDenyAll']\n",
+            "",
+        );
+        match &target(&src, "dev").inputs.boundary {
+            Part::Present(Some(d)) => assert_eq!(d.name.as_deref(), Some("AWSDenyAll")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn attached(t: &Target) -> Vec<String> {
+        match &t.inputs.attached_policies {
+            Part::Present(docs) => docs.iter().map(|d| d.name.clone().unwrap()).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn managed_policy_arns_chosen_by_fn_if() {
+        let admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+        // The whole list chosen by Fn::If (it was not read at all).
+        let src = template(
+            &format!("      ManagedPolicyArns: !If [IsProd, ['{admin}'], !Ref AWS::NoValue]\n"),
+            "",
+        );
+        assert_eq!(attached(&target(&src, "prod")), ["AdministratorAccess"]);
+        assert!(attached(&target(&src, "dev")).is_empty());
+        // An element removed with AWS::NoValue, another naming the template's policy.
+        let src = template(
+            &format!(
+                "      ManagedPolicyArns: [!If [IsProd, !Ref AWS::NoValue, '{admin}'], !If [IsProd, !Ref B, !Ref AWS::NoValue]]\n"
+            ),
+            BOUNDARY,
+        );
+        assert_eq!(attached(&target(&src, "prod")), ["b"]);
+        assert_eq!(attached(&target(&src, "dev")), ["AdministratorAccess"]);
+        // Still open when a branch is.
+        let src = template(
+            "      ManagedPolicyArns: !If [IsProd, [!ImportValue Shared], []]\n",
+            "",
+        );
+        match &target(&src, "prod").inputs.attached_policies {
+            Part::Error(e) => assert!(
+                e.contains("R.ManagedPolicyArns: Fn::ImportValue Shared"),
+                "{e}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_policy_whose_roles_fn_if_chooses() {
+        let policy = "  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      ManagedPolicyName: p\n      Roles: !If [IsProd, [!Ref R], []]\n      PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}\n";
+        let src = template("", policy);
+        assert_eq!(attached(&target(&src, "prod")), ["p"]);
+        assert!(attached(&target(&src, "dev")).is_empty());
+    }
+
+    #[test]
+    fn no_target_message_suggests_role_only_when_there_are_roles() {
+        let opts = Options::default();
+        let keys_only = "Resources:\n  K:\n    Type: AWS::KMS::Key\n";
+        let a = analyze(keys_only, "k.yaml", &opts).unwrap();
+        assert!(a.targets.is_empty());
+        let m = a.no_target_message();
+        assert!(m.contains("k.yaml has no AWS::IAM::Role resource"), "{m}");
+        assert!(!m.contains("--role"), "no role to name: {m}");
+        let other = "Resources:\n  App:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n";
+        let m = analyze(other, "a.yaml", &opts).unwrap().no_target_message();
+        assert!(
+            m.contains("in a.yaml: 1 AWS::IAM::Role resource (App)"),
+            "{m}"
+        );
+        assert!(m.contains("--role LOGICAL_ID"), "{m}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_mapping_says_what_it_holds() {
+        let e = |src: &str, path: &str| match analyze(src, path, &Options::default()) {
+            Err(IacError::NotATemplate { message, .. }) => message,
+            other => panic!("{other:?}"),
+        };
+        // checkov's tests/cloudformation/parser/fail.json.
+        let m = e("foo", "fail.json");
+        assert_eq!(
+            m,
+            "holds a string at line 1 (read as YAML: it does not start with {), not a CloudFormation template (a mapping with Resources)"
+        );
+        let m = e("- a\n- b\n", "t.yaml");
+        assert!(m.starts_with("holds an array at line 1, not a"), "{m}");
+        let m = e("Parameters: {}\n", "t.yaml");
+        assert_eq!(m, "no Resources: not a CloudFormation template");
     }
 }

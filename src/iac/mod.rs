@@ -27,12 +27,40 @@ pub struct Target {
     pub trust_external_ids: Vec<String>,
 }
 
-/// The targets of a template, and what was searched when there are none.
+/// The targets of an IaC input, and what was searched when there are none.
 #[derive(Debug, Clone)]
 pub struct Analysis {
     pub targets: Vec<Target>,
-    /// "3 AWS::IAM::Role resources (A, B, C)" or "2 aws_iam_role resources (…)": for the message when no role trusts OpenAI.
-    pub searched: String,
+    /// The file or directory, as given.
+    pub path: String,
+    /// The role resources it creates (logical ids or addresses; all searched).
+    pub roles: Vec<String>,
+    /// Their resource type: `AWS::IAM::Role`, `aws_iam_role`.
+    pub role_type: &'static str,
+    /// How to name a role: `--role LOGICAL_ID`, `--role ADDRESS`.
+    pub role_flag: &'static str,
+}
+
+impl Analysis {
+    /// Why there is no target, for standard error: what was searched, and what to do.
+    pub fn no_target_message(&self) -> String {
+        let openai = crate::rules::paths::OPENAI_ROLE;
+        if self.roles.is_empty() {
+            return format!(
+                "no role that trusts OpenAI's principal ({openai}): {} has no {} resource, so nothing was checked (lint the IaC that creates the role OpenAI assumes)",
+                self.path, self.role_type
+            );
+        }
+        format!(
+            "no role that trusts OpenAI's principal ({openai}) in {}: {} {} resource{} ({}): nothing was checked; name the role with {}",
+            self.path,
+            self.roles.len(),
+            self.role_type,
+            if self.roles.len() == 1 { "" } else { "s" },
+            self.roles.join(", "),
+            self.role_flag
+        )
+    }
 }
 
 /// Why a template could not be read at all (the command ends with exit code 2).

@@ -37,7 +37,48 @@ pub fn parse(text: &str, path: &str) -> Result<Node, IacError> {
             message: "holds several YAML documents: a template is one".into(),
         });
     }
-    convert(&doc, 0, path)
+    let lines: Vec<&str> = text.lines().collect();
+    convert(
+        &doc,
+        0,
+        &Source {
+            path,
+            lines: &lines,
+        },
+    )
+}
+
+/// The file being converted: its name for messages, its lines to tell an alias (`*name`) from
+/// the value saphyr already copied into its place.
+struct Source<'s> {
+    path: &'s str,
+    lines: &'s [&'s str],
+}
+
+impl Source<'_> {
+    fn error(&self, message: String) -> IacError {
+        IacError::Syntax {
+            path: self.path.to_string(),
+            message,
+        }
+    }
+
+    /// CloudFormation rejects YAML aliases. saphyr resolves them while loading (the node is a
+    /// copy of the anchored one, placed at the alias), so an alias is a node whose text starts
+    /// with `*`, which no other YAML node does (a plain scalar cannot start with it).
+    fn reject_alias(&self, y: &MarkedYaml<'_>) -> Result<(), IacError> {
+        let (line, col) = (y.span.start.line(), y.span.start.col());
+        let at = line
+            .checked_sub(1)
+            .and_then(|l| self.lines.get(l))
+            .and_then(|l| l.chars().nth(col));
+        if at == Some('*') {
+            return Err(self.error(format!(
+                "line {line}: YAML aliases (*name) are not accepted by CloudFormation"
+            )));
+        }
+        Ok(())
+    }
 }
 
 fn pos_of(y: &MarkedYaml<'_>) -> Pos {
@@ -57,13 +98,11 @@ fn long_form(suffix: &str) -> String {
     }
 }
 
-fn convert(y: &MarkedYaml<'_>, depth: usize, path: &str) -> Result<Node, IacError> {
+fn convert(y: &MarkedYaml<'_>, depth: usize, src: &Source<'_>) -> Result<Node, IacError> {
     if depth > json::MAX_DEPTH {
-        return Err(IacError::Syntax {
-            path: path.to_string(),
-            message: format!("line {}: nested too deeply", pos_of(y).line),
-        });
+        return Err(src.error(format!("line {}: nested too deeply", pos_of(y).line)));
     }
+    src.reject_alias(y)?;
     let pos = pos_of(y);
     let value = match &y.data {
         YamlData::Value(s) => scalar(s),
@@ -71,22 +110,23 @@ fn convert(y: &MarkedYaml<'_>, depth: usize, path: &str) -> Result<Node, IacErro
         YamlData::Sequence(items) => Value::Array(
             items
                 .iter()
-                .map(|i| convert(i, depth + 1, path))
+                .map(|i| convert(i, depth + 1, src))
                 .collect::<Result<_, _>>()?,
         ),
         YamlData::Mapping(m) => {
             let mut members = Vec::with_capacity(m.len());
             for (k, v) in m {
+                src.reject_alias(k)?;
                 members.push(Member {
                     key: key_text(k),
                     key_pos: pos_of(k),
-                    value: convert(v, depth + 1, path)?,
+                    value: convert(v, depth + 1, src)?,
                 });
             }
             Value::Object(members)
         }
         YamlData::Tagged(tag, inner) => {
-            let mut inner = convert(inner, depth + 1, path)?;
+            let mut inner = convert(inner, depth + 1, src)?;
             if tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:" {
                 return Ok(core_tag(&tag.suffix, inner, pos));
             }
@@ -100,13 +140,10 @@ fn convert(y: &MarkedYaml<'_>, depth: usize, path: &str) -> Result<Node, IacErro
             }])
         }
         YamlData::Alias(_) => {
-            return Err(IacError::Syntax {
-                path: path.to_string(),
-                message: format!(
-                    "line {}: YAML aliases (*name) are not accepted by CloudFormation",
-                    pos.line
-                ),
-            });
+            return Err(src.error(format!(
+                "line {}: YAML aliases (*name) are not accepted by CloudFormation",
+                pos.line
+            )));
         }
         YamlData::BadValue => Value::Null,
     };
@@ -175,5 +212,33 @@ mod tests {
         let n = parse("Version: 2012-10-17\n", "t.yaml").unwrap();
         assert_eq!(n.get("Version").unwrap().as_str(), Some("2012-10-17"));
         assert!(parse("a: 1\na: 2\n", "t.yaml").is_err());
+    }
+
+    #[test]
+    fn yaml_aliases_are_errors_with_their_line() {
+        for (t, line) in [
+            ("Parameters:\n  A: &x {Type: String}\n  B: *x\n", 3),
+            (
+                "Resources:\n  K:\n    Type: &t AWS::KMS::Key\n  L:\n    Type: *t\n",
+                5,
+            ),
+            (
+                "Resources:\n  K:\n    Properties:\n      List: &l [a]\n      Other:\n        - *l\n",
+                6,
+            ),
+            ("a: &k x\n*k : y\n", 2),
+        ] {
+            match parse(t, "t.yaml") {
+                Err(IacError::Syntax { message, .. }) => assert_eq!(
+                    message,
+                    format!("line {line}: YAML aliases (*name) are not accepted by CloudFormation"),
+                    "{t}"
+                ),
+                other => panic!("{t}: {other:?}"),
+            }
+        }
+        // An asterisk inside a value is no alias.
+        let n = parse("Action: kms:*\nResource: '*'\nR: \"*\"\n", "t.yaml").unwrap();
+        assert_eq!(n.get("Action").unwrap().as_str(), Some("kms:*"));
     }
 }

@@ -57,16 +57,6 @@ pub fn analyze(all: &[Resource], label: &str, opts: &Options) -> Result<Analysis
     let set = Set { all, label };
     let roles: Vec<&Resource> = set.of_type("aws_iam_role").collect();
     let names: Vec<&str> = roles.iter().map(|r| r.address.as_str()).collect();
-    let searched = if roles.is_empty() {
-        format!("{label} has no aws_iam_role resource")
-    } else {
-        format!(
-            "{label}: {} aws_iam_role resource{} ({})",
-            roles.len(),
-            if roles.len() == 1 { "" } else { "s" },
-            names.join(", ")
-        )
-    };
     let chosen: Vec<&Resource> = if let Some(want) = &opts.role {
         let hit: Vec<&Resource> = roles
             .iter()
@@ -109,7 +99,13 @@ pub fn analyze(all: &[Resource], label: &str, opts: &Options) -> Result<Analysis
     for role in chosen {
         targets.extend(targets_of(&set, role, opts));
     }
-    Ok(Analysis { targets, searched })
+    Ok(Analysis {
+        targets,
+        path: label.to_string(),
+        roles: names.iter().map(|n| n.to_string()).collect(),
+        role_type: "aws_iam_role",
+        role_flag: "--role ADDRESS",
+    })
 }
 
 fn trusts_openai(role: &Resource) -> bool {

@@ -81,9 +81,57 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
                     ))
                 }
                 (_, Some(found)) => Outcome::pass(format!("found the role {found}")).evidence(arn_ev),
+                // A template's role whose ARN is known only at deployment (no RoleName, or no
+                // --account).
+                (Some(r), None) if cx.inputs.lint => Outcome::pass(format!(
+                    "the template defines the role; its ARN is known only at deployment, so the registered {r} is taken to be it"
+                )),
+                (None, None) if cx.inputs.lint => Outcome::pass(
+                    "the template defines the role; its ARN is known only at deployment (give --role-arn, or --account for a role with a RoleName)",
+                ),
                 (Some(r), None) => Outcome::pass(format!("found the role {r} (the snapshot does not record its Arn)")),
                 (None, None) => Outcome::pass("found the role (the snapshot does not record its Arn)"),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::{Inputs, RoleInfo};
+    use crate::rules::Status;
+    use crate::rules::support_keypolicy::run;
+
+    #[test]
+    fn a_template_role_whose_arn_is_open_is_not_described_as_a_snapshot() {
+        let mut i = Inputs::empty("t.yaml defines no key");
+        i.lint = true;
+        i.role = Part::Present(RoleInfo {
+            arn: None,
+            role_id: None,
+        });
+        let o = run(check, &i);
+        assert_eq!(o.status, Status::Pass, "{}", o.message);
+        assert!(
+            o.message.contains("known only at deployment"),
+            "{}",
+            o.message
+        );
+        assert!(!o.message.contains("snapshot"), "{}", o.message);
+        i.registration.role_arn = Some("arn:aws:iam::111122223333:role/r".into());
+        let o = run(check, &i);
+        assert!(
+            o.message
+                .contains("the registered arn:aws:iam::111122223333:role/r"),
+            "{}",
+            o.message
+        );
+        i.lint = false;
+        assert!(
+            run(check, &i)
+                .message
+                .contains("the snapshot does not record its Arn")
+        );
     }
 }
