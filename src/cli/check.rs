@@ -455,14 +455,18 @@ Example (variables keep each line short enough to paste from any terminal):
     --account 111122223333 --region us-east-1 \\
     --parameter Env=prod --format sarif \\
     --output ekm.sarif
+  ekm-check lint --terraform infra/ \\
+    --var-file prod.tfvars \\
+    --account 111122223333 --region us-east-1
 
-With --cloudformation, every AWS::IAM::Role of the template that trusts OpenAI's \
-principal (or the one --role LOGICAL_ID names) is checked with the key its policies \
-name, one report per target (--format json: ekm-check.scan/v1). A key's ARN is \
-symbolic, built from --account and --region; without them it stays unknown. What the \
-template leaves to deployment (Fn::ImportValue, a parameter without a value, NoEcho \
-and SSM parameters) makes the rules that need it unknown, naming the resource, \
-property and line. No role that trusts OpenAI: exit 1. See docs/iac.md.")]
+With --cloudformation or --terraform, every role of the IaC that trusts OpenAI's \
+principal (or the one --role LOGICAL_ID_OR_ADDRESS names) is checked with the key \
+its policies name, one report per target (--format json: ekm-check.scan/v1). A new \
+key's ARN is symbolic, built from --account and --region; without them it stays \
+unknown. What the IaC leaves to deployment (Fn::ImportValue, a parameter or \
+variable without a value, NoEcho and sensitive values, a remote module, a data \
+source that needs AWS) makes the rules that need it unknown, naming the resource, \
+attribute and line. No role that trusts OpenAI: exit 1. See docs/iac.md.")]
 pub struct LintArgs {
     /// The role's trust policy (step 3 of OpenAI's instructions)
     #[arg(long, value_name = "FILE")]

@@ -267,13 +267,30 @@ impl Config {
                 _ => None,
             });
             let module = match source {
-                Some(s) if s.starts_with("./") || s.starts_with("../") => {
-                    if depth >= MAX_MODULE_DEPTH {
+                Some(s) if s == "." || s == ".." || s.starts_with("./") || s.starts_with("../") => {
+                    let child_dir = dir.join(&s);
+                    let canon = |p: &Path| std::fs::canonicalize(p).ok();
+                    let mut ancestor = Some(idx);
+                    let mut cycle = false;
+                    while let Some(a) = ancestor {
+                        if canon(&self.modules[a].dir).is_some()
+                            && canon(&self.modules[a].dir) == canon(&child_dir)
+                        {
+                            cycle = true;
+                        }
+                        ancestor = self.modules[a].parent;
+                    }
+                    if cycle {
+                        let why = format!(
+                            "module {prefix}{name} calls {s}, a module that contains it (a cycle): it is not read"
+                        );
+                        self.notes.push(why.clone());
+                        Err(why)
+                    } else if depth >= MAX_MODULE_DEPTH {
                         Err(format!(
                             "module {name} nests local modules more than {MAX_MODULE_DEPTH} deep"
                         ))
                     } else {
-                        let child_dir = dir.join(&s);
                         let child_shown = join_shown(shown, &s);
                         if child_dir.is_dir() {
                             let child = self.read_dir(
