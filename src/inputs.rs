@@ -420,6 +420,10 @@ pub struct Inputs {
     pub key_policy_assumed: bool,
     /// Read from infrastructure as code (the documents are the IaC's, not flags).
     pub iac: bool,
+    /// Where the IaC declares the key and the role (file, line): evidence about them that has
+    /// no document of its own (the key's metadata, its rotation, the role) points there.
+    pub key_at: Option<(String, u32)>,
+    pub role_at: Option<(String, u32)>,
 }
 
 /// The source name of the assumed default key policy.
@@ -479,6 +483,8 @@ impl Inputs {
             lint: false,
             key_policy_assumed: false,
             iac: false,
+            key_at: None,
+            role_at: None,
         }
     }
 

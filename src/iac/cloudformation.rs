@@ -1010,6 +1010,10 @@ fn target(
     let mut inputs = Inputs::empty(&format!("{} defines no key for role {role}", t.path));
     inputs.lint = true;
     inputs.iac = true;
+    inputs.role_at = Some((t.path.clone(), role_res(t, role).pos.line));
+    inputs.key_at = key
+        .and_then(|k| t.resource(k))
+        .map(|r| (t.path.clone(), r.pos.line));
     inputs.organization = Part::Absent("lint --cloudformation reads the template only".into());
     let rpos = role_res(t, role).pos;
     let role_arn = t.role_arn(cx, role, rpos);

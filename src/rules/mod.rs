@@ -374,6 +374,20 @@ pub fn run_all(inputs: &Inputs) -> Vec<Finding> {
             if inputs.lint && !inputs.iac && r.meta.id == "EKM307" && !boundary && decided {
                 o.message.push_str(" (assumed: no --boundary was given)");
             }
+            // IaC: evidence about the key or the role points at where it is declared.
+            for e in o.evidence.iter_mut().filter(|e| e.file.is_none()) {
+                let at = if e.source.starts_with("key.") {
+                    &inputs.key_at
+                } else if e.source == "role" || e.source.starts_with("role.") {
+                    &inputs.role_at
+                } else {
+                    &None
+                };
+                if let Some((file, line)) = at {
+                    e.file = Some(file.clone());
+                    e.line = Some(*line);
+                }
+            }
             Finding {
                 rule: r.meta,
                 status: o.status,
