@@ -285,6 +285,43 @@ fn eval_batch_streams_in_order_and_reports_bad_lines() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("2 of 5 lines"));
 }
 
+#[path = "support/batches.rs"]
+mod batches;
+
+/// `scripts/gen-batch` and `scripts/gen-batch-distinct` (what the README's hyperfine commands
+/// run) write exactly the batches `cargo bench --bench eval` runs (tests/support/batches.rs).
+#[test]
+fn batch_generators_write_the_benchmarked_batches() {
+    for (script, expected) in [
+        ("scripts/gen-batch", batches::repeated(300)),
+        ("scripts/gen-batch-distinct", batches::distinct(300)),
+    ] {
+        let out = match std::process::Command::new("python3")
+            .args([script, "300"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+        {
+            Ok(out) => out,
+            Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+                eprintln!("note: python3 cannot run ({e}): {script} not compared");
+                continue;
+            }
+            Err(e) => panic!("python3: {e}"),
+        };
+        assert!(
+            out.status.success(),
+            "{script}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text.lines().count(), 300, "{script}");
+        for (i, (a, b)) in text.lines().zip(expected.lines()).enumerate() {
+            assert_eq!(a, b, "{script}: line {} differs", i + 1);
+        }
+        assert_eq!(text, expected, "{script}");
+    }
+}
+
 #[test]
 fn rules_and_explain() {
     let out = ekm().arg("rules").output().unwrap();
