@@ -198,6 +198,8 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         line_start: skipped,
         depth: 0,
         col_at: std::cell::Cell::new((skipped, 1)),
+        nodes: Vec::new(),
+        members: Vec::new(),
     };
     p.skip_ws()?;
     if p.i >= p.bytes.len() {
@@ -256,12 +258,94 @@ pub fn split_array(text: &str) -> Option<Vec<&str>> {
 fn string_end(b: &[u8], start: usize) -> Option<usize> {
     let mut i = start + 1;
     loop {
-        i += memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+        i += find_quote_or_backslash(b.get(i..)?)?;
         if b[i] == b'"' {
             return Some(i + 1);
         }
         i += 2;
     }
+}
+
+/// Where the first `"` or `\` is. Eight bytes at a time: policy strings are short, where
+/// memchr's setup costs more than the search.
+fn find_quote_or_backslash(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        if has_byte(w, b'"') || has_byte(w, b'\\') {
+            break;
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\')
+        .map(|p| i + p)
+}
+
+/// Does the word hold the byte `v`? (No false negative; a true answer is checked byte by byte.)
+pub(crate) fn has_byte(w: u64, v: u8) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let x = w ^ (LO * u64::from(v));
+    x.wrapping_sub(LO) & !x & HI != 0
+}
+
+/// Does the word hold a byte below 0x20 (a control character)?
+pub(crate) fn has_control(w: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    w.wrapping_sub(LO * 0x20) & !w & HI != 0
+}
+
+/// Append `s` as a JSON string, escaped exactly as serde_json escapes it (`\"`, `\\`, `\b`,
+/// `\f`, `\n`, `\r`, `\t`, other control characters as `\u00xx`), eight bytes at a time
+/// where nothing needs escaping.
+pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    out.reserve(b.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(chunk) = b.get(i..i + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            if !(has_byte(w, b'"') || has_byte(w, b'\\') || has_control(w)) {
+                i += 8;
+                continue;
+            }
+        }
+        let c = b[i];
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => {
+                out.extend_from_slice(&b[start..i]);
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(c >> 4)]);
+                out.push(HEX[usize::from(c & 0xf)]);
+                i += 1;
+                start = i;
+                continue;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&b[start..i]);
+        out.extend_from_slice(esc);
+        i += 1;
+        start = i;
+    }
+    out.extend_from_slice(&b[start..]);
+    out.push(b'"');
 }
 
 fn split(text: &str, open: u8, close: u8) -> Option<Vec<&str>> {
@@ -331,6 +415,10 @@ struct Parser<'a> {
     /// The last column computed, at a byte offset: columns are counted forward from there, so
     /// a long line costs its length once, not once per value.
     col_at: std::cell::Cell<(usize, u32)>,
+    /// The elements and members of the arrays and objects being read, innermost last: each
+    /// container takes its own off the top when it closes, in one allocation of its exact size.
+    nodes: Vec<Node>,
+    members: Vec<Member>,
 }
 
 impl<'a> Parser<'a> {
@@ -519,12 +607,12 @@ impl<'a> Parser<'a> {
     fn object(&mut self) -> Result<Value, SyntaxError> {
         self.enter()?;
         self.i += 1; // {
-        let mut members = Vec::new();
+        let base = self.members.len();
         self.skip_ws()?;
         if self.peek() == Some(b'}') {
             self.i += 1;
             self.depth -= 1;
-            return Ok(Value::Object(members));
+            return Ok(Value::Object(Vec::new()));
         }
         loop {
             self.skip_ws()?;
@@ -561,7 +649,7 @@ impl<'a> Parser<'a> {
             self.i += 1;
             self.skip_ws()?;
             let value = self.value()?;
-            members.push(Member {
+            self.members.push(Member {
                 key,
                 key_pos,
                 value,
@@ -588,18 +676,18 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok(Value::Object(members))
+        Ok(Value::Object(self.members.drain(base..).collect()))
     }
 
     fn array(&mut self) -> Result<Value, SyntaxError> {
         self.enter()?;
         self.i += 1; // [
-        let mut items = Vec::new();
+        let base = self.nodes.len();
         self.skip_ws()?;
         if self.peek() == Some(b']') {
             self.i += 1;
             self.depth -= 1;
-            return Ok(Value::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
         loop {
             self.skip_ws()?;
@@ -612,7 +700,8 @@ impl<'a> Parser<'a> {
             if self.peek().is_none() {
                 return Err(self.eof_in("an array"));
             }
-            items.push(self.value()?);
+            let item = self.value()?;
+            self.nodes.push(item);
             self.skip_ws()?;
             match self.peek() {
                 Some(b',') => self.i += 1,
@@ -631,7 +720,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok(Value::Array(items))
+        Ok(Value::Array(self.nodes.drain(base..).collect()))
     }
 
     fn eof_in(&self, what: &str) -> SyntaxError {
@@ -648,12 +737,10 @@ impl<'a> Parser<'a> {
         loop {
             // Copy the run of ordinary characters in one go.
             let run_start = self.i;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.i += 1;
-            }
+            self.i += self.bytes[self.i..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(self.bytes.len() - self.i);
             out.push_str(&self.src[run_start..self.i]);
             match self.peek() {
                 Some(b'"') => {
@@ -897,6 +984,25 @@ mod tests {
         // \u takes exactly four hex digits, not a sign.
         assert!(parse(r#""\u+4ff""#).is_err());
         assert!(serde_json::from_str::<serde_json::Value>(r#""\u+4ff""#).is_err());
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut cases: Vec<String> = vec![
+            String::new(),
+            "plain text longer than eight bytes".into(),
+            "quote \" backslash \\ slash / tab \t nl \n cr \r".into(),
+            "é ü 😀 \u{7f} \u{1} \u{1f} \u{8} \u{c}".into(),
+        ];
+        cases.extend((0u8..128).map(|b| format!("abcdefg{}hijklmnop", char::from(b))));
+        for s in cases {
+            let mut out = Vec::new();
+            push_json_str(&mut out, &s);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&s).unwrap()
+            );
+        }
     }
 
     #[test]

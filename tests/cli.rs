@@ -322,6 +322,93 @@ fn batch_generators_write_the_benchmarked_batches() {
     }
 }
 
+/// `eval --batch` (blocks on every core, decisions written straight into the output, a policy
+/// cache that keeps only repeated texts) answers every line exactly as a straightforward
+/// per-line evaluation does: the line alone, through `RequestDoc::from_text` with a fresh
+/// cache and `decision()` serialized by serde_json. On both benchmark batches, with blank,
+/// broken and non-UTF-8 lines between them and the distinct lines repeated (cache hits).
+#[test]
+fn batch_answers_every_line_as_a_per_line_evaluation_does() {
+    use ekm_check::eval::request::{ErrorOut, PolicyCache, RequestDoc};
+    let mut input: Vec<u8> = Vec::new();
+    input.extend_from_slice(batches::repeated(500).as_bytes());
+    input.extend_from_slice(batches::distinct(1200).as_bytes());
+    input.extend_from_slice(b"not json\n\n   \n{\"id\": 7}\n\xff{}\n");
+    input.extend_from_slice(batches::distinct(300).as_bytes());
+    input.extend_from_slice(b"{\"id\": \"last\", \"principal\": \"*\", \"action\": \"kms:Encrypt\", \"resource\": \"*\"}");
+    let unknown = vec!["aws:SourceVpc".to_string()];
+    let mut expected = Vec::new();
+    let (mut lines, mut failed) = (0, 0);
+    for line in input.split_inclusive(|&b| b == b'\n') {
+        lines += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let answer = match std::str::from_utf8(line) {
+            Ok(text) => match RequestDoc::from_text(text, &unknown, &mut PolicyCache::default()) {
+                Ok(doc) => serde_json::to_string(&doc.decision()).unwrap(),
+                Err(e) => {
+                    failed += 1;
+                    let error = format!("line {lines}: {}", e.message);
+                    serde_json::to_string(&ErrorOut {
+                        id: &e.id,
+                        error: &error,
+                    })
+                    .unwrap()
+                }
+            },
+            Err(_) => {
+                failed += 1;
+                let e = ekm_check::json::parse_bytes(line).unwrap_err();
+                let error = format!("line {lines}: {e}");
+                let id = serde_json::Value::Null;
+                serde_json::to_string(&ErrorOut {
+                    id: &id,
+                    error: &error,
+                })
+                .unwrap()
+            }
+        };
+        expected.extend_from_slice(answer.as_bytes());
+        expected.push(b'\n');
+    }
+    assert_eq!(failed, 3);
+    let dir = std::env::temp_dir().join(format!("ekm-batch-eq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("batch.jsonl");
+    std::fs::write(&path, &input).unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = ekm_check::cli::run(
+        [
+            "ekm-check",
+            "eval",
+            "--batch",
+            path.to_str().unwrap(),
+            "--unknown",
+            "aws:SourceVpc",
+        ],
+        &mut out,
+        &mut err,
+    )
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 2);
+    assert!(
+        String::from_utf8_lossy(&err).contains(&format!("{failed} of {lines} lines")),
+        "{}",
+        String::from_utf8_lossy(&err)
+    );
+    let (got, want) = (
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(expected).unwrap(),
+    );
+    assert_eq!(got.lines().count(), want.lines().count());
+    for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
+        assert_eq!(g, w, "answer {} differs", i + 1);
+    }
+    assert_eq!(got, want);
+}
+
 #[test]
 fn rules_and_explain() {
     let out = ekm().arg("rules").output().unwrap();

@@ -1,16 +1,15 @@
 //! `ekm-check eval`: decide one request from flags, or a batch of JSON Lines.
 
-use std::io::{BufRead, Write};
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
 use super::exit;
 use crate::error::{Error, Result};
-use crate::eval::request::{ErrorOut, PolicyCache, RequestDoc};
+use crate::eval::batch::{self, BatchError};
 use crate::eval::{CallerSide, Context, PolicySet, Request, TargetKey, evaluate_with_targets};
 use crate::input;
-use crate::json;
 use crate::policy::principal::Principal;
 use crate::policy::{Level, Policy, PolicyKind};
 
@@ -259,8 +258,8 @@ fn run_batch(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8> {
-    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
-        Box::new(std::io::BufReader::new(std::io::stdin().lock()))
+    let mut input: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
     } else {
         if std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false) {
             return Err(Error::Input {
@@ -272,72 +271,33 @@ fn run_batch(
             path: path.clone(),
             io: source,
         })?;
-        Box::new(std::io::BufReader::with_capacity(1 << 16, f))
+        Box::new(f)
     };
-    let mut cache = PolicyCache::default();
-    let mut failed = 0usize;
-    let mut buf = Vec::with_capacity(4096);
-    let mut reader = reader;
-    let mut lineno = 0usize;
-    loop {
-        buf.clear();
-        let n = std::io::Read::take(&mut reader, input::MAX_INPUT_BYTES + 1)
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| Error::Read {
-                path: path.clone(),
-                io: source,
-            })?;
-        if n == 0 {
-            break;
-        }
-        lineno += 1;
-        if buf.len() as u64 > input::MAX_INPUT_BYTES {
-            return Err(Error::Input {
-                path: path.display().to_string(),
-                message: format!("line {lineno} is longer than the input limit"),
-            });
-        }
-        if buf.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
-        let result = match std::str::from_utf8(&buf) {
-            Ok(text) => RequestDoc::from_text(text, unknown, &mut cache)
-                .map_err(|e| (e.id, format!("line {lineno}: {}", e.message))),
-            Err(_) => Err((
-                serde_json::Value::Null,
-                format!(
-                    "line {lineno}: {}",
-                    json::parse_bytes(&buf)
-                        .err()
-                        .map(|e| e.to_string())
-                        .unwrap_or_default()
-                ),
-            )),
-        };
-        match result {
-            Ok(doc) => {
-                serde_json::to_writer(&mut *out, &doc.decision())
-                    .map_err(|e| Error::Write(e.into()))?;
-            }
-            Err((id, message)) => {
-                failed += 1;
-                serde_json::to_writer(
-                    &mut *out,
-                    &ErrorOut {
-                        id: &id,
-                        error: &message,
-                    },
-                )
-                .map_err(|e| Error::Write(e.into()))?;
-            }
-        }
-        out.write_all(b"\n")?;
-    }
-    if failed > 0 {
+    let summary = batch::run(
+        &mut *input,
+        out,
+        unknown,
+        input::MAX_INPUT_BYTES as usize,
+        batch::default_workers(),
+    )
+    .map_err(|e| match e {
+        BatchError::Read(source) => Error::Read {
+            path: path.clone(),
+            io: source,
+        },
+        BatchError::Write(e) => Error::Write(e),
+        BatchError::LineTooLong { line } => Error::Input {
+            path: path.display().to_string(),
+            message: format!("line {line} is longer than the input limit"),
+        },
+    })?;
+    if summary.failed > 0 {
         writeln!(
             err,
-            "error: {}: {failed} of {lineno} lines could not be read",
-            path.display()
+            "error: {}: {} of {} lines could not be read",
+            path.display(),
+            summary.failed,
+            summary.lines
         )?;
         return Ok(exit::ERROR);
     }

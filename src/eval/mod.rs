@@ -13,6 +13,7 @@
 //! Conditions on context keys marked unknown are undecided, and the result is then "depends on"
 //! those keys (Kleene three-valued logic), so that a rule never claims more than it knows.
 
+pub mod batch;
 pub mod context;
 pub mod request;
 pub mod tri;
@@ -963,33 +964,71 @@ impl Evaluation<'_> {
     /// A human explanation: the statements that apply, why the others do not, and the combination.
     pub fn explain(&self, req: &Request) -> Vec<String> {
         let mut lines = Vec::new();
+        self.explain_each(req, &mut |l| lines.push(l.to_string()));
+        lines
+    }
+
+    /// The lines of [`Evaluation::explain`], one at a time, built in one reused buffer (the
+    /// batch writes them straight into its output).
+    pub fn explain_each(&self, req: &Request, line: &mut dyn FnMut(&str)) {
+        let mut s = String::with_capacity(256);
+        self.explain_prefixed(req, "", &mut s, line);
+    }
+
+    fn explain_prefixed(
+        &self,
+        req: &Request,
+        prefix: &str,
+        s: &mut String,
+        line: &mut dyn FnMut(&str),
+    ) {
+        let emit = |s: &mut String, line: &mut dyn FnMut(&str)| {
+            line(s);
+            s.clear();
+            s.push_str(prefix);
+        };
+        s.clear();
+        s.push_str(prefix);
         for r in &self.statements {
-            lines.push(describe(r, req));
+            describe_into(s, r, req);
+            emit(s, line);
         }
-        lines.extend(self.summary());
+        for l in self.summary() {
+            s.push_str(&l);
+            emit(s, line);
+        }
         for t in &self.targets {
             let ev = &t.evaluation;
-            lines.push(format!(
+            let _ = write!(
+                s,
                 "target key {}: {} ({} on the key, which its key policy gates)",
                 t.request.resource,
                 ev.decision_str(),
                 t.request.action
-            ));
-            lines.extend(ev.explain(&t.request).into_iter().map(|l| format!("  {l}")));
+            );
+            emit(s, line);
+            let inner = format!("{prefix}  ");
+            let mut sub = String::with_capacity(256);
+            ev.explain_prefixed(&t.request, &inner, &mut sub, line);
         }
         if !self.targets.is_empty() {
-            lines.push(format!(
+            let _ = write!(
+                s,
                 "{} is authorized on the alias and on each key it touches: every part must allow, and a Deny on any part denies ({ALIAS_ACCESS_DOC})",
                 req.action
-            ));
+            );
+            emit(s, line);
         }
         if !self.depends_on.is_empty() {
-            lines.push(format!(
-                "the answer depends on: {}",
-                self.depends_on.join(", ")
-            ));
+            s.push_str("the answer depends on: ");
+            for (i, d) in self.depends_on.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                s.push_str(d);
+            }
+            emit(s, line);
         }
-        lines
     }
 }
 
@@ -1052,7 +1091,8 @@ fn locate_statement(s: &mut String, st: &Statement) {
     s.push(')');
 }
 
-fn describe(r: &StatementResult<'_>, req: &Request) -> String {
+/// Append the explanation line of one statement's outcome to `s`.
+fn describe_into(s: &mut String, r: &StatementResult<'_>, req: &Request) {
     let st = r.statement;
     let verb = match st.effect {
         Effect::Allow => "allows",
@@ -1069,14 +1109,13 @@ fn describe(r: &StatementResult<'_>, req: &Request) -> String {
         }
         s.push(']');
     };
-    let mut s = String::with_capacity(192);
     match &r.reason {
         Reason::Applies => {
             s.push_str(match st.effect {
                 Effect::Allow => "ALLOW: ",
                 Effect::Deny => "DENY: ",
             });
-            locate_layer_into(&mut s, r.layer, r.policy, st);
+            locate_layer_into(s, r.layer, r.policy, st);
             s.push(' ');
             s.push_str(verb);
             s.push(' ');
@@ -1087,11 +1126,10 @@ fn describe(r: &StatementResult<'_>, req: &Request) -> String {
                 Some(PrincipalMatch::Exact) => " (names the principal)",
                 None => "",
             });
-            s
         }
         Reason::PrincipalNotMatched => {
             s.push_str("no match: ");
-            locate_layer_into(&mut s, r.layer, r.policy, st);
+            locate_layer_into(s, r.layer, r.policy, st);
             let _ = write!(s, ": {} ", req.principal);
             let neg = st.principal.as_ref().is_some_and(|p| p.negated);
             s.push_str(if neg {
@@ -1100,9 +1138,8 @@ fn describe(r: &StatementResult<'_>, req: &Request) -> String {
                 "is not among the principals "
             });
             if let Some(p) = &st.principal {
-                list(&mut s, &mut p.entries.iter().map(|e| e.raw.as_str()));
+                list(s, &mut p.entries.iter().map(|e| e.raw.as_str()));
             }
-            s
         }
         Reason::ActionNotMatched | Reason::ResourceNotMatched => {
             let (what, m) = match &r.reason {
@@ -1111,7 +1148,7 @@ fn describe(r: &StatementResult<'_>, req: &Request) -> String {
             };
             let neg = m.is_some_and(|m| m.negated);
             s.push_str("no match: ");
-            locate_layer_into(&mut s, r.layer, r.policy, st);
+            locate_layer_into(s, r.layer, r.policy, st);
             s.push_str(": ");
             s.push_str(what);
             s.push_str(match (neg, matches!(r.reason, Reason::ActionNotMatched)) {
@@ -1120,26 +1157,29 @@ fn describe(r: &StatementResult<'_>, req: &Request) -> String {
                 (true, false) => " is in NotResource ",
             });
             if let Some(m) = m {
-                list(&mut s, &mut m.raw.iter().map(String::as_str));
+                list(s, &mut m.raw.iter().map(String::as_str));
             }
-            s
         }
-        Reason::ResourceUndecided => format!(
-            "undecided: {} {verb} {} only if its Resource variables resolve to {}",
-            locate_in(r.layer, r.policy, st),
-            req.action,
-            req.resource
-        ),
+        Reason::ResourceUndecided => {
+            let _ = write!(
+                s,
+                "undecided: {} {verb} {} only if its Resource variables resolve to {}",
+                locate_in(r.layer, r.policy, st),
+                req.action,
+                req.resource
+            );
+        }
         Reason::ConditionFalse(i) => {
             let c = &st.conditions[*i];
-            format!(
+            let _ = write!(
+                s,
                 "no match: {}: condition {} {} {:?} is false ({})",
                 locate_in(r.layer, r.policy, st),
                 c.operator_name,
                 c.key,
                 c.raw_values,
                 context_value(&req.context, &c.key_lc)
-            )
+            );
         }
         Reason::ConditionsUndecided(idx) => {
             let parts: Vec<String> = idx
@@ -1153,12 +1193,13 @@ fn describe(r: &StatementResult<'_>, req: &Request) -> String {
                     }
                 })
                 .collect();
-            format!(
+            let _ = write!(
+                s,
                 "undecided: {} {verb} {} only if {} (value not known)",
                 locate_in(r.layer, r.policy, st),
                 req.action,
                 parts.join(" and ")
-            )
+            );
         }
     }
 }

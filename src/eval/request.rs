@@ -5,7 +5,8 @@
 //! serde_json reads the line (fast); only when it rejects a line does the positioned reader run,
 //! to say where and why.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -78,34 +79,124 @@ struct Fields<'a> {
     target_keys: Option<&'a str>,
 }
 
-/// Compiled policies by kind, label and exact text. Bounded: cleared when it grows past
-/// [`PolicyCache::CAPACITY`] entries, so a batch of all-different policies cannot grow memory.
+/// Compiled policies by kind, label and exact text.
+///
+/// A batch usually repeats a few policies on every line, but a batch over an organization's
+/// roles may never repeat one: a text is kept only from its second sighting on (the first only
+/// leaves its hash in `seen`), so never-repeated policies cost a hash, not a copy. Bounded:
+/// cleared when it holds more than [`PolicyCache::CAPACITY`] entries or
+/// [`PolicyCache::TEXT_LIMIT`] bytes of text, so no batch can grow it without limit.
 #[derive(Debug, Default)]
 pub struct PolicyCache {
-    /// Exact text -> the policies compiled from it (by kind and label).
-    map: HashMap<String, Vec<(PolicyKind, String, Rc<Policy>)>>,
-    /// The exact text of an `identity_policies` list -> its compiled policies.
-    lists: HashMap<String, Vec<Rc<Policy>>>,
+    /// Text hash -> the policies compiled from that text (by kind and label).
+    map: HashMap<u64, Vec<Cached>, BuildHasherDefault<Prehashed>>,
+    /// The hash of an `identity_policies` list's text -> its compiled policies.
+    lists: HashMap<u64, Vec<(Box<str>, Vec<Rc<Policy>>)>, BuildHasherDefault<Prehashed>>,
+    /// Hashes of texts seen once (documents and lists).
+    seen: HashSet<u64, BuildHasherDefault<Prehashed>>,
     len: usize,
+    bytes: usize,
+}
+
+#[derive(Debug)]
+struct Cached {
+    text: Box<str>,
+    kind: PolicyKind,
+    label: Box<str>,
+    policy: Rc<Policy>,
+}
+
+/// The keys are already hashes.
+#[derive(Debug, Default)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+/// A fast 64-bit hash of a text (FxHash's mixing, 8 bytes at a time); equal texts are
+/// compared before a cached policy is used, so a collision costs only a miss.
+fn text_hash(text: &str, salt: u64) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = salt ^ (text.len() as u64).wrapping_mul(K);
+    let mut chunks = text.as_bytes().chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    for &b in chunks.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    }
+    // Final avalanche (splitmix64's), so that the low bits the table uses are mixed.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
 }
 
 impl PolicyCache {
     pub const CAPACITY: usize = 4096;
+    /// Bytes of policy text kept, at most (the compiled policies are a few times that).
+    pub const TEXT_LIMIT: usize = 4 << 20;
+    /// Hashes of first sightings kept, at most.
+    const SEEN_LIMIT: usize = 1 << 16;
 
-    fn remember_list(&mut self, raw: &str, policies: &[Rc<Policy>]) {
-        if self.lists.len() >= Self::CAPACITY {
+    fn clear_if_full(&mut self, adding: usize) {
+        if self.len >= Self::CAPACITY || self.bytes + adding > Self::TEXT_LIMIT {
+            self.map.clear();
             self.lists.clear();
+            self.len = 0;
+            self.bytes = 0;
         }
-        self.lists.insert(raw.to_string(), policies.to_vec());
+    }
+
+    /// First sighting of `hash`: remember it, and say so.
+    fn first_sighting(&mut self, hash: u64) -> bool {
+        if self.seen.len() >= Self::SEEN_LIMIT {
+            self.seen.clear();
+        }
+        self.seen.insert(hash)
+    }
+
+    fn list(&self, raw: &str) -> (u64, Option<&Vec<Rc<Policy>>>) {
+        let h = text_hash(raw, 1);
+        let hit = self
+            .lists
+            .get(&h)
+            .and_then(|v| v.iter().find(|(t, _)| &**t == raw))
+            .map(|(_, p)| p);
+        (h, hit)
+    }
+
+    fn remember_list(&mut self, hash: u64, raw: &str, policies: &[Rc<Policy>]) {
+        if self.first_sighting(hash) {
+            return;
+        }
+        self.clear_if_full(raw.len());
+        self.len += 1;
+        self.bytes += raw.len();
+        self.lists
+            .entry(hash)
+            .or_default()
+            .push((raw.into(), policies.to_vec()));
     }
 
     fn get(&mut self, raw: &str, kind: PolicyKind, label: &str) -> Result<Rc<Policy>, String> {
-        if let Some(hit) = self
-            .map
-            .get(raw)
-            .and_then(|v| v.iter().find(|(k, l, _)| *k == kind && l == label))
-        {
-            return Ok(hit.2.clone());
+        let h = text_hash(raw, 0);
+        if let Some(hit) = self.map.get(&h).and_then(|v| {
+            v.iter()
+                .find(|c| c.kind == kind && &*c.label == label && &*c.text == raw)
+        }) {
+            return Ok(hit.policy.clone());
         }
         let node = json::parse(raw).map_err(|e| format!("{label}: {e}"))?;
         let p = Policy::from_node(&node, kind, label);
@@ -117,15 +208,18 @@ impl PolicyCache {
             return Err(format!("{label}: invalid policy: {d}"));
         }
         let p = Rc::new(p);
-        if self.len >= Self::CAPACITY {
-            self.map.clear();
-            self.len = 0;
+        if self.first_sighting(h) {
+            return Ok(p);
         }
+        self.clear_if_full(raw.len());
         self.len += 1;
-        self.map
-            .entry(raw.to_string())
-            .or_default()
-            .push((kind, label.to_string(), p.clone()));
+        self.bytes += raw.len();
+        self.map.entry(h).or_default().push(Cached {
+            text: raw.into(),
+            kind,
+            label: label.into(),
+            policy: p.clone(),
+        });
         Ok(p)
     }
 }
@@ -253,9 +347,9 @@ impl RequestDoc {
             cache.get(r, kind, &label).map_err(&fail)
         };
         let identity = match raw.identity_policies {
-            Some(list) => match cache.lists.get(list) {
-                Some(hit) => hit.clone(),
-                None => {
+            Some(list) => match cache.list(list) {
+                (_, Some(hit)) => hit.clone(),
+                (hash, None) => {
                     let mut v = Vec::new();
                     for (i, r) in items(Some(list), "identity_policies")
                         .map_err(&fail)?
@@ -269,7 +363,7 @@ impl RequestDoc {
                             format!("identity_policies[{i}]"),
                         )?);
                     }
-                    cache.remember_list(list, &v);
+                    cache.remember_list(hash, list, &v);
                     v
                 }
             },
@@ -439,6 +533,32 @@ impl RequestDoc {
 
     pub fn evaluate(&self) -> Evaluation<'_> {
         super::evaluate_with_targets(&self.request, &self.policy_set(), &self.targets())
+    }
+
+    /// Write [`RequestDoc::decision`] as one JSON object, exactly as serde_json writes it,
+    /// building the explanation line by line in one buffer.
+    pub fn write_decision(&self, out: &mut Vec<u8>) {
+        let ev = self.evaluate();
+        // Writing into a Vec cannot fail.
+        out.extend_from_slice(b"{\"id\":");
+        let _ = serde_json::to_writer(&mut *out, &self.id);
+        out.extend_from_slice(b",\"decision\":\"");
+        out.extend_from_slice(ev.decision_str().as_bytes());
+        out.push(b'"');
+        if !ev.depends_on.is_empty() {
+            out.extend_from_slice(b",\"depends_on\":");
+            let _ = serde_json::to_writer(&mut *out, &ev.depends_on);
+        }
+        out.extend_from_slice(b",\"explanation\":[");
+        let mut first = true;
+        ev.explain_each(&self.request, &mut |line| {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            json::push_json_str(out, line);
+        });
+        out.extend_from_slice(b"]}");
     }
 
     pub fn decision(&self) -> DecisionOut {
