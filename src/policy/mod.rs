@@ -300,10 +300,11 @@ impl Policy {
             },
         }
         // Duplicate Sids.
-        let mut seen: Vec<(&str, usize)> = Vec::new();
+        // A map, so that a document of n statements costs n, not n squared.
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for st in &policy.statements {
             if let Some(sid) = st.sid.as_deref().filter(|s| !s.is_empty()) {
-                if let Some((_, first)) = seen.iter().find(|(s, _)| *s == sid) {
+                if let Some(first) = seen.get(sid) {
                     b.diags.push(Diagnostic {
                         modelled: true,
                         level: if kind.is_resource_based() {
@@ -317,7 +318,7 @@ impl Policy {
                         pos: st.pos,
                     });
                 } else {
-                    seen.push((sid, st.index));
+                    seen.insert(sid, st.index);
                 }
             }
         }
@@ -383,8 +384,17 @@ impl Builder {
     }
 
     fn duplicates(&mut self, members: &[json::Member], pointer: &str) {
+        // A few members: compare each with those before it; many: a set, so that an object
+        // of a million members costs its size, not its size squared.
+        let mut seen = std::collections::HashSet::new();
+        let many = members.len() > 16;
         for (i, m) in members.iter().enumerate() {
-            if members[..i].iter().any(|p| p.key == m.key) {
+            let dup = if many {
+                !seen.insert(m.key.as_str())
+            } else {
+                members[..i].iter().any(|p| p.key == m.key)
+            };
+            if dup {
                 self.diags.push(Diagnostic {
                     modelled: false,
                     level: Level::Warning,
@@ -393,7 +403,7 @@ impl Builder {
                         m.key
                     ),
                     hint: Some("merge the values into one element".into()),
-                    pointer: format!("{pointer}/{}", escape(&m.key)),
+                    pointer: join(pointer, &m.key),
                     pos: m.key_pos,
                 });
             }
@@ -413,23 +423,30 @@ impl Builder {
             level: Level::Error,
             message: format!("unknown element \"{name}\""),
             hint: suggestion.or_else(|| Some(format!("allowed here: {}", known.join(", ")))),
-            pointer: format!("{pointer}/{}", escape(name)),
+            pointer: join(pointer, name),
             pos: m.key_pos,
         });
     }
 
     /// A string or a list of strings (`Action`, `Resource`, principal values).
-    fn strings(&mut self, n: &Node, pointer: &str, what: &str) -> Vec<(String, String, Pos)> {
+    /// The values with their index in the list (`None`: a single string) and position; the
+    /// pointer of each is [`item_pointer`]'s, built only when needed.
+    fn strings(
+        &mut self,
+        n: &Node,
+        pointer: &str,
+        what: &str,
+    ) -> Vec<(String, Option<usize>, Pos)> {
         match &n.value {
-            Value::String(s) => vec![(s.clone(), pointer.to_string(), n.pos)],
+            Value::String(s) => vec![(s.clone(), None, n.pos)],
             Value::Array(items) => {
                 if items.is_empty() {
                     self.error(n, pointer, format!("{what} is an empty list"), None);
                 }
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(items.len());
                 for (i, it) in items.iter().enumerate() {
                     match it.as_str() {
-                        Some(s) => out.push((s.to_string(), format!("{pointer}/{i}"), it.pos)),
+                        Some(s) => out.push((s.to_string(), Some(i), it.pos)),
                         None => self.error(
                             it,
                             &format!("{pointer}/{i}"),
@@ -491,7 +508,7 @@ impl Builder {
             "Condition",
         ];
         for m in members {
-            let p = format!("{pointer}/{}", escape(&m.key));
+            let p = join(&pointer, &m.key);
             match m.key.as_str() {
                 "Sid" => match m.value.as_str() {
                     Some(s) => sid = Some(s.to_string()),
@@ -559,15 +576,15 @@ impl Builder {
                         ok = false;
                     }
                     let vals = self.strings(&m.value, &p, &m.key);
-                    for (v, vp, pos) in &vals {
-                        self.check_action(v, vp, *pos);
+                    for (v, idx, pos) in &vals {
+                        self.check_action(v, &p, *idx, *pos);
                     }
                     action = Some(Matcher {
                         negated: m.key == "NotAction",
                         patterns: vals
                             .iter()
                             .map(|(v, _, _)| {
-                                Pattern::new(&v.to_ascii_lowercase(), Wild::Yes, false)
+                                Pattern::from_string(v.to_ascii_lowercase(), Wild::Yes, false)
                             })
                             .collect(),
                         raw: vals.into_iter().map(|(v, _, _)| v).collect(),
@@ -667,7 +684,7 @@ impl Builder {
         })
     }
 
-    fn check_action(&mut self, a: &str, pointer: &str, pos: Pos) {
+    fn check_action(&mut self, a: &str, list: &str, idx: Option<usize>, pos: Pos) {
         if a == "*" {
             return;
         }
@@ -677,7 +694,7 @@ impl Builder {
                 level: Level::Error,
                 message: format!("action \"{a}\" has no service prefix"),
                 hint: Some("actions are written service:Name, e.g. \"kms:Encrypt\"".into()),
-                pointer: pointer.into(),
+                pointer: item_pointer(list, idx),
                 pos,
             });
             return;
@@ -688,7 +705,7 @@ impl Builder {
                 level: Level::Warning,
                 message: format!("unknown action \"{a}\""),
                 hint: s.map(|s| format!("did you mean \"{s}\"?")),
-                pointer: pointer.into(),
+                pointer: item_pointer(list, idx),
                 pos,
             });
         }
@@ -707,7 +724,7 @@ impl Builder {
             Value::Object(members) => {
                 self.duplicates(members, pointer);
                 for m in members {
-                    let p = format!("{pointer}/{}", escape(&m.key));
+                    let p = join(pointer, &m.key);
                     if !matches!(
                         m.key.as_str(),
                         "AWS" | "Service" | "Federated" | "CanonicalUser"
@@ -720,7 +737,8 @@ impl Builder {
                         );
                         continue;
                     }
-                    for (v, vp, pos) in self.strings(&m.value, &p, "a principal") {
+                    for (v, idx, pos) in self.strings(&m.value, &p, "a principal") {
+                        let vp = item_pointer(&p, idx);
                         let pattern = PrincipalPattern::parse(&m.key, &v);
                         match &pattern {
                             PrincipalPattern::Invalid { why, .. } => self.diags.push(Diagnostic {
@@ -791,7 +809,7 @@ impl Builder {
         };
         self.duplicates(ops, pointer);
         for op in ops {
-            let op_ptr = format!("{pointer}/{}", escape(&op.key));
+            let op_ptr = join(pointer, &op.key);
             if Operator::parse(&op.key).is_none() {
                 let base = op
                     .key
@@ -830,7 +848,7 @@ impl Builder {
             };
             self.duplicates(keys, &op_ptr);
             for k in keys {
-                let kp = format!("{op_ptr}/{}", escape(&k.key));
+                let kp = join(&op_ptr, &k.key);
                 let scalar = |v: &Node| -> Option<String> {
                     match &v.value {
                         Value::String(s) => Some(s.clone()),
@@ -868,7 +886,7 @@ impl Builder {
                         }
                     }
                 };
-                let c = Condition::new(&op.key, &k.key, values, vars, kp.clone(), k.key_pos);
+                let c = Condition::new(&op.key, &k.key, values, vars, kp, k.key_pos);
                 for (raw, v) in c.raw_values.iter().zip(&c.values) {
                     if let condition::CondValue::Invalid(_) = v {
                         self.diags.push(Diagnostic {
@@ -879,7 +897,7 @@ impl Builder {
                                 op.key
                             ),
                             hint: None,
-                            pointer: kp.clone(),
+                            pointer: c.pointer.clone(),
                             pos: k.key_pos,
                         });
                     }
@@ -893,7 +911,46 @@ impl Builder {
 
 /// Escape a JSON pointer token (RFC 6901).
 pub fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    let mut s = String::with_capacity(token.len());
+    push_escaped(&mut s, token);
+    s
+}
+
+fn push_escaped(s: &mut String, token: &str) {
+    if !token.contains(['~', '/']) {
+        s.push_str(token);
+        return;
+    }
+    for c in token.chars() {
+        match c {
+            '~' => s.push_str("~0"),
+            '/' => s.push_str("~1"),
+            c => s.push(c),
+        }
+    }
+}
+
+/// `pointer/token`, the token escaped.
+fn join(pointer: &str, token: &str) -> String {
+    let mut s = String::with_capacity(pointer.len() + token.len() + 1);
+    s.push_str(pointer);
+    s.push('/');
+    push_escaped(&mut s, token);
+    s
+}
+
+/// The pointer of a value [`Builder::strings`] returned: the list's, or its element's.
+fn item_pointer(list: &str, idx: Option<usize>) -> String {
+    match idx {
+        None => list.to_string(),
+        Some(i) => {
+            use std::fmt::Write as _;
+            let mut s = String::with_capacity(list.len() + 4);
+            s.push_str(list);
+            let _ = write!(s, "/{i}");
+            s
+        }
+    }
 }
 
 #[cfg(test)]
@@ -980,6 +1037,55 @@ mod tests {
         assert!(msgs.iter().any(|m| m.contains("StringEquals")));
         assert!(msgs.iter().any(|m| m.contains("duplicate Sid")));
         assert!(!p.variables);
+    }
+
+    /// Duplicate Sids, and duplicate members of an object past 16 members, are found with a
+    /// map instead of comparing every pair: the diagnostics are the same as for small ones.
+    #[test]
+    fn duplicates_are_reported_alike_in_small_and_large_documents() {
+        for n in [3usize, 40] {
+            let statements: Vec<String> = (0..n)
+                .map(|i| {
+                    format!(
+                        r#"{{"Sid": "S{}", "Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}}"#,
+                        i % 2
+                    )
+                })
+                .collect();
+            let keys: Vec<String> = (0..n)
+                .map(|i| format!(r#""k{}": "v""#, i % (n - 1)))
+                .collect();
+            let text = format!(
+                r#"{{"Version": "2012-10-17", "Statement": [{}, {{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {{"StringEquals": {{{}}}}}}}]}}"#,
+                statements.join(", "),
+                keys.join(", ")
+            );
+            let p = Policy::from_text(&text, PolicyKind::Identity, "d.json").unwrap();
+            let sids: Vec<String> = p
+                .diagnostics
+                .iter()
+                .filter(|d| d.message.starts_with("duplicate Sid"))
+                .map(|d| format!("{} at {}", d.message, d.pointer))
+                .collect();
+            let want: Vec<String> = (2..n)
+                .map(|i| {
+                    format!(
+                        "duplicate Sid \"S{}\" (also statement #{}) at /Statement/{i}/Sid",
+                        i % 2,
+                        i % 2 + 1
+                    )
+                })
+                .collect();
+            assert_eq!(sids, want, "{n} statements");
+            let members: Vec<&str> = p
+                .diagnostics
+                .iter()
+                .filter(|d| d.message.contains("appears more than once"))
+                .map(|d| d.pointer.as_str())
+                .collect();
+            let ptr = format!("/Statement/{n}/Condition/StringEquals/k0");
+            assert_eq!(members, vec![ptr.as_str()], "{n} members");
+        }
     }
 
     #[test]

@@ -35,6 +35,24 @@ pub enum Wild {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
     pub raw: String,
+    form: Form,
+}
+
+/// How a pattern is matched. Most patterns have no policy variable: they are matched on `raw`
+/// itself, without compiling anything (a batch compiles tens of thousands of them, each used
+/// once or twice).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Form {
+    /// No wildcard and no variable: plain equality with `raw`.
+    Literal,
+    /// `*` and `?` wildcards, no variable: [`glob_text`] on `raw`.
+    Glob,
+    /// Policy variables (or their escapes such as `${*}`): compiled into pieces.
+    Pieces(Box<Compiled>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Compiled {
     pieces: Vec<Piece>,
     has_vars: bool,
     /// No wildcard and no variable: plain equality.
@@ -43,101 +61,134 @@ pub struct Pattern {
     arn_segs: Option<Vec<Vec<Piece>>>,
 }
 
+/// Compile `raw` into pieces (the general form, with variables).
+fn compile(raw: &str, wild: Wild, vars: bool) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut lit = String::new();
+    let mut rest = raw;
+    let flush = |lit: &mut String, pieces: &mut Vec<Piece>| {
+        if !lit.is_empty() {
+            pieces.push(Piece::Lit(std::mem::take(lit)));
+        }
+    };
+    while let Some(c) = rest.chars().next() {
+        if vars && rest.starts_with("${") {
+            if let Some(end) = rest.find('}') {
+                let inner = rest[2..end].trim();
+                rest = &rest[end + 1..];
+                match inner {
+                    "*" => lit.push('*'),
+                    "?" => lit.push('?'),
+                    "$" => lit.push('$'),
+                    _ => {
+                        flush(&mut lit, &mut pieces);
+                        let (key, default) = match inner.split_once(',') {
+                            Some((k, d)) => {
+                                let d = d.trim();
+                                let d = d
+                                    .strip_prefix('\'')
+                                    .and_then(|d| d.strip_suffix('\''))
+                                    .unwrap_or(d);
+                                (k.trim(), Some(d.to_string()))
+                            }
+                            None => (inner, None),
+                        };
+                        pieces.push(Piece::Var {
+                            key: key.to_ascii_lowercase(),
+                            default,
+                        });
+                    }
+                }
+                continue;
+            }
+        }
+        rest = &rest[c.len_utf8()..];
+        match c {
+            '*' if wild == Wild::Yes => {
+                flush(&mut lit, &mut pieces);
+                // Consecutive stars are one star.
+                if pieces.last() != Some(&Piece::Star) {
+                    pieces.push(Piece::Star);
+                }
+            }
+            '?' if wild == Wild::Yes => {
+                flush(&mut lit, &mut pieces);
+                pieces.push(Piece::One);
+            }
+            _ => lit.push(c),
+        }
+    }
+    flush(&mut lit, &mut pieces);
+    pieces
+}
+
 impl Pattern {
     /// Compile `raw`. `vars` says whether policy variables are expanded (policy version 2012-10-17).
     pub fn new(raw: &str, wild: Wild, vars: bool) -> Pattern {
-        let mut pieces = Vec::new();
-        let mut lit = String::new();
-        let mut rest = raw;
-        let flush = |lit: &mut String, pieces: &mut Vec<Piece>| {
-            if !lit.is_empty() {
-                pieces.push(Piece::Lit(std::mem::take(lit)));
-            }
-        };
-        while let Some(c) = rest.chars().next() {
-            if vars && rest.starts_with("${") {
-                if let Some(end) = rest.find('}') {
-                    let inner = rest[2..end].trim();
-                    rest = &rest[end + 1..];
-                    match inner {
-                        "*" => lit.push('*'),
-                        "?" => lit.push('?'),
-                        "$" => lit.push('$'),
-                        _ => {
-                            flush(&mut lit, &mut pieces);
-                            let (key, default) = match inner.split_once(',') {
-                                Some((k, d)) => {
-                                    let d = d.trim();
-                                    let d = d
-                                        .strip_prefix('\'')
-                                        .and_then(|d| d.strip_suffix('\''))
-                                        .unwrap_or(d);
-                                    (k.trim(), Some(d.to_string()))
-                                }
-                                None => (inner, None),
-                            };
-                            pieces.push(Piece::Var {
-                                key: key.to_ascii_lowercase(),
-                                default,
-                            });
-                        }
-                    }
-                    continue;
-                }
-            }
-            rest = &rest[c.len_utf8()..];
-            match c {
-                '*' if wild == Wild::Yes => {
-                    flush(&mut lit, &mut pieces);
-                    // Consecutive stars are one star.
-                    if pieces.last() != Some(&Piece::Star) {
-                        pieces.push(Piece::Star);
-                    }
-                }
-                '?' if wild == Wild::Yes => {
-                    flush(&mut lit, &mut pieces);
-                    pieces.push(Piece::One);
-                }
-                _ => lit.push(c),
-            }
-        }
-        flush(&mut lit, &mut pieces);
-        let has_vars = pieces.iter().any(|p| matches!(p, Piece::Var { .. }));
-        let literal = pieces.iter().all(|p| matches!(p, Piece::Lit(_)));
-        let arn_segs = if has_vars {
-            None
+        Pattern::from_string(raw.to_string(), wild, vars)
+    }
+
+    /// [`Pattern::new`], keeping `raw` without copying it.
+    pub fn from_string(raw: String, wild: Wild, vars: bool) -> Pattern {
+        let form = if vars && raw.contains("${") {
+            let pieces = compile(&raw, wild, vars);
+            let has_vars = pieces.iter().any(|p| matches!(p, Piece::Var { .. }));
+            let literal = pieces.iter().all(|p| matches!(p, Piece::Lit(_)));
+            let arn_segs = if has_vars {
+                None
+            } else {
+                arn_segments(&pieces)
+            };
+            Form::Pieces(Box::new(Compiled {
+                pieces,
+                has_vars,
+                literal,
+                arn_segs,
+            }))
+        } else if wild == Wild::Yes && raw.bytes().any(|b| b == b'*' || b == b'?') {
+            Form::Glob
         } else {
-            arn_segments(&pieces)
+            Form::Literal
         };
-        Pattern {
-            raw: raw.to_string(),
-            pieces,
-            has_vars,
-            literal,
-            arn_segs,
+        Pattern { raw, form }
+    }
+
+    /// The pieces of a compiled pattern (none for the forms matched on `raw`).
+    fn pieces(&self) -> &[Piece] {
+        match &self.form {
+            Form::Pieces(c) => &c.pieces,
+            _ => &[],
         }
     }
 
     pub fn has_vars(&self) -> bool {
-        self.has_vars
+        matches!(&self.form, Form::Pieces(c) if c.has_vars)
     }
 
     pub fn is_match_all(&self) -> bool {
-        self.pieces == [Piece::Star]
+        match &self.form {
+            Form::Literal => false,
+            Form::Glob => self.raw.bytes().all(|b| b == b'*'),
+            Form::Pieces(c) => c.pieces == [Piece::Star],
+        }
     }
 
     /// The text this pattern matches exactly, when it has no wildcard and no variable.
     pub fn as_literal(&self) -> Option<&str> {
-        match (self.literal, self.pieces.as_slice()) {
-            (true, []) => Some(""),
-            (true, [Piece::Lit(s)]) => Some(s),
-            _ => None,
+        match &self.form {
+            Form::Literal => Some(&self.raw),
+            Form::Glob => None,
+            Form::Pieces(c) => match (c.literal, c.pieces.as_slice()) {
+                (true, []) => Some(""),
+                (true, [Piece::Lit(s)]) => Some(s),
+                _ => None,
+            },
         }
     }
 
     /// The variables this pattern uses (lower-case keys).
     pub fn vars(&self) -> impl Iterator<Item = &str> {
-        self.pieces.iter().filter_map(|p| match p {
+        self.pieces().iter().filter_map(|p| match p {
             Piece::Var { key, .. } => Some(key.as_str()),
             _ => None,
         })
@@ -146,8 +197,14 @@ impl Pattern {
     /// Substitute variables from the context. `Err(Tri)` when a variable cannot be resolved:
     /// `False` when its key is absent (the value matches nothing), `Unknown` when it is unknown.
     pub fn resolve(&self, ctx: &Context) -> Result<Vec<Piece>, Tri> {
-        let mut out: Vec<Piece> = Vec::with_capacity(self.pieces.len());
-        for p in &self.pieces {
+        let pieces = match &self.form {
+            Form::Pieces(c) => &c.pieces,
+            Form::Literal if self.raw.is_empty() => return Ok(Vec::new()),
+            Form::Literal => return Ok(vec![Piece::Lit(self.raw.clone())]),
+            Form::Glob => return Ok(compile(&self.raw, Wild::Yes, false)),
+        };
+        let mut out: Vec<Piece> = Vec::with_capacity(pieces.len());
+        for p in pieces {
             match p {
                 Piece::Var { key, default } => {
                     let value = match ctx.lookup(key) {
@@ -177,15 +234,21 @@ impl Pattern {
 
     /// Match `text` (case-sensitive).
     pub fn matches(&self, text: &str, ctx: &Context) -> Tri {
-        if self.literal {
-            return Tri::from(self.as_literal() == Some(text));
-        }
-        if !self.has_vars {
-            return Tri::from(glob(&self.pieces, text));
-        }
-        match self.resolve(ctx) {
-            Ok(p) => Tri::from(glob(&p, text)),
-            Err(t) => t,
+        match &self.form {
+            Form::Literal => Tri::from(self.raw == text),
+            Form::Glob => Tri::from(glob_text(&self.raw, text)),
+            Form::Pieces(c) => {
+                if c.literal {
+                    return Tri::from(self.as_literal() == Some(text));
+                }
+                if !c.has_vars {
+                    return Tri::from(glob(&c.pieces, text));
+                }
+                match self.resolve(ctx) {
+                    Ok(p) => Tri::from(glob(&p, text)),
+                    Err(t) => t,
+                }
+            }
         }
     }
 
@@ -194,20 +257,95 @@ impl Pattern {
         if self.is_match_all() {
             return Tri::True;
         }
-        if !self.has_vars {
-            return Tri::from(match &self.arn_segs {
+        match &self.form {
+            // Six parts that are all literal: equal parts, i.e. equal text. Fewer parts: not a
+            // resource ARN, and without a final star it matches nothing.
+            Form::Literal => {
+                Tri::from(self.raw.bytes().filter(|&b| b == b':').count() >= 5 && self.raw == arn)
+            }
+            Form::Glob => Tri::from(match six_parts(&self.raw) {
                 Some(segs) => match arn_parts(arn) {
-                    Some(parts) => segs.iter().zip(parts.iter()).all(|(s, p)| glob(s, p)),
+                    Some(parts) => segs.iter().zip(parts.iter()).all(|(s, p)| glob_text(s, p)),
                     None => false,
                 },
-                None => short_arn_glob(&self.pieces, arn),
-            });
-        }
-        match self.resolve(ctx) {
-            Ok(p) => Tri::from(arn_match(&p, arn)),
-            Err(t) => t,
+                None => self.raw.ends_with('*') && glob_text(&self.raw, arn),
+            }),
+            Form::Pieces(c) => {
+                if !c.has_vars {
+                    return Tri::from(match &c.arn_segs {
+                        Some(segs) => match arn_parts(arn) {
+                            Some(parts) => segs.iter().zip(parts.iter()).all(|(s, p)| glob(s, p)),
+                            None => false,
+                        },
+                        None => short_arn_glob(&c.pieces, arn),
+                    });
+                }
+                match self.resolve(ctx) {
+                    Ok(p) => Tri::from(arn_match(&p, arn)),
+                    Err(t) => t,
+                }
+            }
         }
     }
+}
+
+/// A pattern's text split at its first five colons, when it has five (as [`arn_parts`]).
+fn six_parts(raw: &str) -> Option<[&str; 6]> {
+    arn_parts(raw)
+}
+
+/// The byte length of the UTF-8 character that starts with `lead`.
+fn char_len(lead: u8) -> usize {
+    match lead {
+        0..=0x7f => 1,
+        0xf0.. => 4,
+        0xe0.. => 3,
+        _ => 2,
+    }
+}
+
+/// Wildcard match of a pattern's text, `*` (any run of characters, none included) and `?`
+/// (exactly one character), against `text`, without compiling it: the same answer as [`glob`]
+/// on the pattern's pieces. Backtracks to the last star only, so it takes at most
+/// O(pattern × text) steps, like [`glob`].
+pub fn glob_text(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti) = (0usize, 0usize);
+    // After the last star: where the pattern resumes, and where the text the star took ends.
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() {
+            match p[pi] {
+                b'*' => {
+                    pi += 1;
+                    star = Some((pi, ti));
+                    continue;
+                }
+                b'?' => {
+                    pi += 1;
+                    ti += char_len(t[ti]);
+                    continue;
+                }
+                c if c == t[ti] => {
+                    pi += 1;
+                    ti += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        // Mismatch: let the last star take one more character, and resume after it.
+        match star {
+            Some((sp, st)) => {
+                let next = st + char_len(t[st]);
+                star = Some((sp, next));
+                pi = sp;
+                ti = next;
+            }
+            None => return false,
+        }
+    }
+    p[pi.min(p.len())..].iter().all(|&b| b == b'*')
 }
 
 /// Glob match of pieces (no variables left) against text.
