@@ -8,6 +8,9 @@
 //!   `scripts/gen-batch 10000 > /tmp/b.jsonl`.
 //! - `batch/10k-distinct`: the same on 10,000 requests that each carry their own policies (about
 //!   11 MB; target: 40 ms). The same file: `scripts/gen-batch-distinct 10000 > /tmp/d.jsonl`.
+//! - `large/lint-permissions/N`, `large/eval/N`: one policy of N statements on one line (10,000:
+//!   1.7 MB, 40,000: 6.7 MB) through `lint --permissions` and `eval --identity-policy`; linear:
+//!   the 40,000 figure is about four times the 10,000 one.
 
 use std::hint::black_box;
 
@@ -84,6 +87,48 @@ fn bench(c: &mut Criterion) {
                 black_box(out.len())
             })
         });
+    }
+    g.finish();
+
+    // One large document (10,000 and 40,000 statements on one line, 1.7 and 6.7 MB), linted
+    // and decided through the CLI: time and memory grow with its size, not its square.
+    let mut g = c.benchmark_group("large");
+    g.sample_size(10);
+    for n in [10_000, 40_000] {
+        let path = dir.join(format!("statements-{n}.json"));
+        std::fs::write(&path, batches::many_statements(n, true)).unwrap();
+        let file = path.to_str().unwrap();
+        let commands: [(&str, Vec<&str>); 2] = [
+            (
+                "lint-permissions",
+                vec!["lint", "--permissions", file, "--format", "json"],
+            ),
+            (
+                "eval",
+                vec![
+                    "eval",
+                    "--principal",
+                    "arn:aws:sts::111122223333:assumed-role/openai-ekm/s",
+                    "--action",
+                    "kms:Encrypt",
+                    "--resource",
+                    KEY,
+                    "--identity-policy",
+                    file,
+                ],
+            ),
+        ];
+        for (name, args) in commands {
+            g.bench_function(format!("{name}/{n}"), |b| {
+                b.iter(|| {
+                    let mut out = Vec::new();
+                    let argv = std::iter::once("ekm-check").chain(args.iter().copied());
+                    let code = ekm_check::cli::run(argv, &mut out, &mut std::io::sink()).unwrap();
+                    assert!(code <= 1, "{name}: exit {code}");
+                    black_box(out.len())
+                })
+            });
+        }
     }
     g.finish();
     let _ = std::fs::remove_dir_all(&dir);

@@ -321,3 +321,22 @@ pub fn distinct(n: usize) -> String {
     }
     s
 }
+
+/// One policy of `n` statements allowing Encrypt/Decrypt on [`KEY`], one member a line (as
+/// pretty printers write it) or all on one line (as `jq -c` and the AWS API write it): the large
+/// single documents of `cargo bench --bench eval -- large` and tests/bad_inputs.rs.
+pub fn many_statements(n: usize, one_line: bool) -> String {
+    let sep = if one_line { "" } else { "\n" };
+    let mut s = format!("{{{sep}\"Version\": \"2012-10-17\",{sep}\"Statement\": [{sep}");
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+            s.push_str(sep);
+        }
+        s.push_str(&format!(
+            "{{{sep}\"Sid\": \"S{i}\",{sep}\"Effect\": \"Allow\",{sep}\"Action\": [\"kms:Decrypt\", \"kms:Encrypt\"],{sep}\"Resource\": \"{KEY}\"{sep}}}"
+        ));
+    }
+    s.push_str(&format!("{sep}]{sep}}}{sep}"));
+    s
+}

@@ -142,6 +142,24 @@ fn identity(cx: &Cx<'_>, ids: &IdentityDocs<'_>, f: &mut Found) {
     let probes = probes(key, account.as_deref());
     let all_extra = KMS_ACTIONS.len() - 2;
     let before = f.parts.len();
+    // Whether the boundary and the identity policies' Denies leave each action, decided once
+    // (not once per statement: a policy of n statements costs n, not n squared).
+    let permitted =
+        |action: &str| kp::boundary_permits(cx, action) && !kp::identity_denies(ids, action);
+    let extra_actions: Vec<(&str, bool)> = KMS_ACTIONS
+        .iter()
+        .copied()
+        .filter(|a| *a != "Encrypt" && *a != "Decrypt")
+        .map(|a| (a, permitted(&format!("kms:{a}"))))
+        .collect();
+    let extra_names: Vec<String> = extra_actions
+        .iter()
+        .map(|(a, _)| format!("kms:{a}"))
+        .collect();
+    let crypto_actions: Vec<(&str, bool)> = kp::CRYPTO_ACTIONS
+        .into_iter()
+        .map(|a| (a, permitted(a)))
+        .collect();
     for (_, policy) in &ids.docs {
         for st in policy
             .statements
@@ -151,15 +169,18 @@ fn identity(cx: &Cx<'_>, ids: &IdentityDocs<'_>, f: &mut Found) {
             if !kp::reaches_kms(st) {
                 continue;
             }
-            let extra: Vec<&str> = KMS_ACTIONS
+            // In effect: granted here, not denied everywhere by an identity policy, and within
+            // the permissions boundary.
+            let extra: Vec<&str> = extra_actions
                 .iter()
-                .copied()
-                .filter(|a| *a != "Encrypt" && *a != "Decrypt")
-                .filter(|a| effective(cx, ids, st, &format!("kms:{a}")))
+                .zip(&extra_names)
+                .filter(|((_, ok), name)| *ok && kp::allows_action(st, name))
+                .map(|((a, _), _)| *a)
                 .collect();
-            let crypto: Vec<&str> = kp::CRYPTO_ACTIONS
-                .into_iter()
-                .filter(|a| effective(cx, ids, st, a))
+            let crypto: Vec<&str> = crypto_actions
+                .iter()
+                .filter(|(a, ok)| *ok && kp::allows_action(st, a))
+                .map(|(a, _)| *a)
                 .collect();
             let beyond = if crypto.is_empty() {
                 Vec::new()
@@ -290,21 +311,28 @@ fn key_policy(cx: &Cx<'_>, f: &mut Found) {
     let role = cx.role_arn().unwrap_or_default();
     let key = cx.key_arn().unwrap_or("KEY_ARN");
     let all_extra = KMS_ACTIONS.len() - 2;
+    // The statements in the order found, each with its actions (a map, so that a key policy of
+    // n statements naming the role costs n, not n squared).
     let mut order: Vec<&str> = Vec::new();
-    for (ptr, _, _) in &found {
-        if !order.contains(&ptr.as_str()) {
+    let mut acts_of: std::collections::HashMap<&str, Vec<(&str, Tri)>> =
+        std::collections::HashMap::new();
+    for (ptr, a, t) in &found {
+        let acts = acts_of.entry(ptr.as_str()).or_default();
+        if acts.is_empty() {
             order.push(ptr);
         }
+        acts.push((*a, *t));
     }
+    let by_pointer: std::collections::HashMap<&str, &Statement> = policy
+        .statements
+        .iter()
+        .map(|s| (s.pointer.as_str(), s))
+        .collect();
     for ptr in order {
-        let Some(st) = policy.statements.iter().find(|s| s.pointer == ptr) else {
+        let Some(st) = by_pointer.get(ptr).copied() else {
             continue;
         };
-        let acts: Vec<(&str, Tri)> = found
-            .iter()
-            .filter(|(p, _, _)| p == ptr)
-            .map(|(_, a, t)| (*a, *t))
-            .collect();
+        let acts: Vec<(&str, Tri)> = acts_of.remove(ptr).unwrap_or_default();
         let names: Vec<&str> = acts.iter().map(|(a, _)| *a).collect();
         let list = if names.len() == all_extra {
             "every KMS action".to_string()
@@ -451,14 +479,6 @@ fn grants(cx: &Cx<'_>, f: &mut Found) {
         }
         f.fixes.push(fix);
     }
-}
-
-/// Does the statement grant `action` in effect: not denied everywhere by an identity policy, and
-/// within the permissions boundary?
-fn effective(cx: &Cx<'_>, ids: &IdentityDocs<'_>, st: &Statement, action: &str) -> bool {
-    kp::allows_action(st, action)
-        && kp::boundary_permits(cx, action)
-        && !kp::identity_denies(ids, action)
 }
 
 /// `kms:DescribeKey, kms:GetKeyPolicy and 5 more`, destructive actions first.
