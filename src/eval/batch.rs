@@ -112,12 +112,10 @@ impl Worker {
         out: &mut Vec<u8>,
     ) -> usize {
         let mut failed = 0;
-        let mut lineno = first_line;
-        for line in lines(block) {
+        for (lineno, line) in (first_line..).zip(lines(block)) {
             if self.answer(line, lineno, unknown, out) == Some(false) {
                 failed += 1;
             }
-            lineno += 1;
         }
         failed
     }

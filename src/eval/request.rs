@@ -91,12 +91,15 @@ pub struct PolicyCache {
     /// Text hash -> the policies compiled from that text (by kind and label).
     map: HashMap<u64, Vec<Cached>, BuildHasherDefault<Prehashed>>,
     /// The hash of an `identity_policies` list's text -> its compiled policies.
-    lists: HashMap<u64, Vec<(Box<str>, Vec<Rc<Policy>>)>, BuildHasherDefault<Prehashed>>,
+    lists: HashMap<u64, Vec<CachedList>, BuildHasherDefault<Prehashed>>,
     /// Hashes of texts seen once (documents and lists).
     seen: HashSet<u64, BuildHasherDefault<Prehashed>>,
     len: usize,
     bytes: usize,
 }
+
+/// An `identity_policies` list's text and its compiled policies.
+type CachedList = (Box<str>, Vec<Rc<Policy>>);
 
 #[derive(Debug)]
 struct Cached {
