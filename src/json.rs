@@ -258,29 +258,12 @@ pub fn split_array(text: &str) -> Option<Vec<&str>> {
 fn string_end(b: &[u8], start: usize) -> Option<usize> {
     let mut i = start + 1;
     loop {
-        i += find_quote_or_backslash(b.get(i..)?)?;
+        i += memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
         if b[i] == b'"' {
             return Some(i + 1);
         }
         i += 2;
     }
-}
-
-/// Where the first `"` or `\` is. Eight bytes at a time: policy strings are short, where
-/// memchr's setup costs more than the search.
-fn find_quote_or_backslash(b: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        if has_byte(w, b'"') || has_byte(w, b'\\') {
-            break;
-        }
-        i += 8;
-    }
-    b[i..]
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\')
-        .map(|p| i + p)
 }
 
 /// Does the word hold the byte `v`? (No false negative; a true answer is checked byte by byte.)
