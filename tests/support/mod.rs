@@ -2,6 +2,8 @@
 //! SDK clients that talk to it, and a loopback proxy that records, delays and fails calls.
 #![allow(dead_code)]
 
+pub mod openai;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
