@@ -96,6 +96,7 @@ pub fn run(a: &DiagnoseArgs, out: &mut dyn Write) -> Result<u8> {
         &a.registration,
         &a.aws,
         false,
+        None,
         Some((&cfg, cfg_path.as_deref())),
     )?;
     let findings = rules::run_all(&inputs);

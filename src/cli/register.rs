@@ -162,6 +162,7 @@ pub fn run(a: &RegisterArgs, out: &mut dyn Write) -> Result<u8> {
         &a.registration,
         &a.aws,
         false,
+        None,
         Some((&cfg, cfg_path.as_deref())),
     )?;
     let registration = inputs.registration.clone();
