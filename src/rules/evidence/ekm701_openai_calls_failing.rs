@@ -42,7 +42,16 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
     };
     let calls = support::openai_calls(ev, role, &support::key_arns(cx));
     let failed: Vec<&Call> = calls.iter().filter(|c| c.error_code.is_some()).collect();
-    let last_ok = calls.iter().rev().find(|c| c.error_code.is_none());
+    // The last success of each call: which of OpenAI's calls still work.
+    let last_ok: Vec<&Call> = support::CALLS
+        .iter()
+        .filter_map(|n| {
+            calls
+                .iter()
+                .rev()
+                .find(|c| c.name == *n && c.error_code.is_none())
+        })
+        .collect();
     if failed.is_empty() {
         if !ev.complete {
             return Outcome::unknown(format!(
@@ -94,9 +103,8 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
             )
         })
         .collect();
-    let success = match last_ok {
-        Some(c) => format!("last success: {} at {}", c.name, c.time),
-        None => match &ev.last_success {
+    let success = match last_ok.as_slice() {
+        [] => match &ev.last_success {
             Some(r) => format!(
                 "last success: {} at {} (before the window)",
                 r["eventName"].as_str().unwrap_or_default(),
@@ -104,6 +112,13 @@ pub fn check(cx: &Cx<'_>) -> Outcome {
             ),
             None => "no success by OpenAI in the events read".to_string(),
         },
+        ok => format!(
+            "last success: {}",
+            ok.iter()
+                .map(|c| format!("{} at {}", c.name, c.time))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     };
     let evidence = groups.iter().map(|(name, code, cs)| {
         let last = cs.last().expect("a call");
