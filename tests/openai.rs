@@ -125,6 +125,16 @@ fn register_sends_exactly_the_contracts_three_calls() {
     );
     assert!(reqs[1].body.is_empty());
     assert_eq!(reqs[1].header("content-length"), Some("0"));
+    assert_eq!(
+        reqs[1]
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .count(),
+        1,
+        "one Content-Length: {:?}",
+        reqs[1].headers
+    );
     // 3. the project, with the key's id.
     assert_eq!(
         (reqs[2].method.as_str(), reqs[2].path.as_str()),
