@@ -408,6 +408,7 @@ fn openais_refusal_is_shown_verbatim_and_diagnosed() {
         "{out}"
     );
     assert!(out.contains("none of the errors OpenAI documents"), "{out}");
+    assert!(out.contains("hint: the admin key needs the scope"), "{out}");
 }
 
 #[test]

@@ -329,11 +329,24 @@ fn secs(v: f64, flag: &str) -> Result<std::time::Duration> {
     }
 }
 
-/// What a failed call says: OpenAI's message verbatim, or why there was no answer.
+/// What a failed call says: OpenAI's message verbatim, or why there was no answer, and what its
+/// status usually means (OpenAI's Management API page: admin keys, scopes, the feature flag).
 fn refusal(what: &str, ex: &Exchange) -> String {
     let said = ex.error.clone().unwrap_or_default();
+    let hint = match ex.status {
+        Some(401) => {
+            " (hint: the Management API takes only an Admin API key, which organization owners create)"
+        }
+        Some(403) => {
+            " (hint: the admin key needs the scope api.external_keys.write to register and api.external_keys.read to validate)"
+        }
+        Some(404) if what == "registration" => {
+            " (hint: EKM may not be enabled for this organization: OpenAI switches it on; GET /organization/projects shows external_key_id when it is)"
+        }
+        _ => "",
+    };
     match ex.status {
-        Some(s) => format!("OpenAI refused the {what} (HTTP {s}): {said}"),
+        Some(s) => format!("OpenAI refused the {what} (HTTP {s}): {said}{hint}"),
         None => format!("the {what} call got no answer from OpenAI: {said}"),
     }
 }
