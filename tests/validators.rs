@@ -1,6 +1,9 @@
 //! The reports against real consumers: the official SARIF validator (`@microsoft/sarif-multitool
 //! validate`) and a JUnit reader (`junitparser`), both installed by `scripts/test-all`. Each
 //! scenario's golden SARIF and JUnit files are validated, plus a report made of hostile text.
+//! A golden SARIF file holds the log without the driver's rules (tests/fixtures.rs compares those
+//! once, with `fixtures/sarif-driver-rules.json`): the log validated is the golden with the rules
+//! put back, which is what the tool wrote.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -136,12 +139,52 @@ fn a_scan_names_its_unreadable_accounts_in_sarif_and_junit() {
     assert!(junit.contains("unreadable"), "{junit}");
 }
 
+/// Each scenario's golden SARIF log with the shared driver's rules put back, as the tool wrote
+/// it, in a temporary directory.
+fn whole_sarif_goldens() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rules: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("fixtures/sarif-driver-rules.json")).unwrap(),
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("ekm-sarif-goldens-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut out = Vec::new();
+    for golden in goldens("report.sarif") {
+        let mut log: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&golden).unwrap()).unwrap();
+        for run in log["runs"].as_array_mut().unwrap() {
+            let ids = &run["tool"]["driver"]["rules"];
+            let want: Vec<&serde_json::Value> =
+                rules.as_array().unwrap().iter().map(|r| &r["id"]).collect();
+            assert_eq!(
+                ids.as_array().unwrap().iter().collect::<Vec<_>>(),
+                want,
+                "{}: the rule ids differ from the shared rules'",
+                golden.display()
+            );
+            run["tool"]["driver"]["rules"] = rules.clone();
+        }
+        let scenario = golden
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap();
+        let f = dir.join(scenario).with_extension("sarif");
+        std::fs::write(&f, serde_json::to_string_pretty(&log).unwrap()).unwrap();
+        out.push(f);
+    }
+    out
+}
+
 #[test]
 fn sarif_passes_the_official_validator() {
     let Some(multitool) = tool("EKM_TEST_SARIF_MULTITOOL", "the SARIF multitool") else {
         return;
     };
-    let mut files = goldens("report.sarif");
+    let mut files = whole_sarif_goldens();
     assert!(files.len() >= 10, "golden SARIF files: {}", files.len());
     let hostile = std::env::temp_dir().join(format!("ekm-hostile-{}.sarif", std::process::id()));
     std::fs::write(&hostile, hostile_report("sarif")).unwrap();
