@@ -242,10 +242,34 @@ fn scenarios() {
         if let Some(f) = golden(&dir.join("expected/table.txt"), &table_out) {
             failures.push(format!("{name}: {f}"));
         }
-        let (_, junit_out, _) = run(
+        let (junit_code, junit_out, _) = run(
             dir,
             &["--format", "junit", "--timestamp", "2026-11-28T20:00:00Z"],
         );
+        // Each suite's properties hold the gate decision: the run's exit code, this target's
+        // verdict (the first suite is the first target).
+        let property = |prop: &str| -> Vec<String> {
+            let tag = format!("<property name=\"{prop}\" value=\"");
+            junit_out
+                .match_indices(&tag)
+                .map(|(i, _)| {
+                    let v = &junit_out[i + tag.len()..];
+                    v[..v.find('"').unwrap_or(0)].to_string()
+                })
+                .collect()
+        };
+        let exits = property("exit-code");
+        if exits.is_empty() || exits.iter().any(|e| *e != junit_code.to_string()) {
+            failures.push(format!(
+                "{name}: JUnit's exit-code properties {exits:?}, but the run exits {junit_code}"
+            ));
+        }
+        if property("verdict").first().map(String::as_str) != Some(verdict.as_str()) {
+            failures.push(format!(
+                "{name}: JUnit's verdict property {:?}, the report's {verdict}",
+                property("verdict")
+            ));
+        }
         if let Some(f) = golden(&dir.join("expected/junit.xml"), &junit_out) {
             failures.push(format!("{name}: {f}"));
         }

@@ -229,16 +229,31 @@ for path in sys.argv[1:]:
     xml = JUnitXml.fromfile(path)
     for suite in xml:
         cases = list(suite)
+        props = {p.name: p.value for p in suite.properties()}
+        assert props.get("exit-code") in ("0", "1"), (path, props)
         if suite.name == "ekm-check accounts":
             fails = [c for c in cases for r in c.result if isinstance(r, Failure)]
             assert len(fails) == 1 and "444455556666" in fails[0].name, (path, [c.name for c in cases])
             assert suite.failures == 1, path
+            assert props["gate"] == "fail" and props["exit-code"] == "1", (path, props)
             continue
         assert len(cases) == RULES, (path, len(cases))
-        fails = sum(1 for c in cases for r in c.result if isinstance(r, Failure))
+        fails = [r for c in cases for r in c.result if isinstance(r, Failure)]
         errors = sum(1 for c in cases for r in c.result if isinstance(r, Error))
         skipped = sum(1 for c in cases for r in c.result if isinstance(r, Skipped))
-        assert suite.failures == fails and suite.errors == errors and suite.skipped == skipped, path
+        assert suite.failures == len(fails) and suite.errors == errors and suite.skipped == skipped, path
+        # A failing or undecided rule is a failure typed by its severity, never an error.
+        assert errors == 0, path
+        assert all(f.type in ("error", "warning", "info") for f in fails), (path, [f.type for f in fails])
+        # The gate decision: the gating rules are failures, and the gate fails iff there are any.
+        assert props["verdict"] in ("ready", "not-ready", "incomplete"), (path, props)
+        assert props["fail-on"] in ("error", "warning", "never"), (path, props)
+        gating = props["gating"].split()
+        assert props["gate"] == ("fail" if gating else "pass"), (path, props)
+        failed = {c.name.split()[0] for c in cases for r in c.result if isinstance(r, Failure)}
+        assert set(gating) <= failed, (path, gating, failed)
+        if gating:
+            assert props["exit-code"] == "1", (path, props)
         for c in cases:
             assert c.name.startswith("EKM") and c.classname.startswith("ekm-check."), (path, c.name)
 print("ok", len(sys.argv) - 1)
