@@ -655,8 +655,9 @@ fn fail_on_never_sets_the_exit_code_only_in_every_format() {
         let junit = run(snapshot, &[fail_on, &["--format", "junit"]].concat());
         assert_eq!(junit.status.code(), Some(want_exit), "junit, {case}");
         let xml = String::from_utf8(junit.stdout).unwrap();
+        assert_eq!(junit_property(&xml, "verdict"), [want], "junit, {case}");
         assert!(
-            xml.contains(&format!("\nverdict: {want}]]></system-out></testsuite>")),
+            xml.contains(&format!("\nverdict: {want}\n")),
             "junit, {case}: {xml}"
         );
         let sarif = run(snapshot, &[fail_on, &["--format", "sarif"]].concat());
@@ -667,6 +668,148 @@ fn fail_on_never_sets_the_exit_code_only_in_every_format() {
             "sarif, {case}"
         );
     }
+}
+
+/// A rule's `<testcase>` element in a JUnit report.
+fn junit_case<'a>(xml: &'a str, id: &str) -> &'a str {
+    let start = xml
+        .find(&format!("<testcase name=\"{id} "))
+        .unwrap_or_else(|| panic!("no testcase {id}: {xml}"));
+    let rest = &xml[start..];
+    let head = rest.find('>').unwrap();
+    if rest[..head].ends_with('/') {
+        &rest[..=head]
+    } else {
+        &rest[..rest.find("</testcase>").unwrap() + "</testcase>".len()]
+    }
+}
+
+/// A suite property's values, one per suite, in order.
+fn junit_property(xml: &str, name: &str) -> Vec<String> {
+    let tag = format!("<property name=\"{name}\" value=\"");
+    xml.match_indices(&tag)
+        .map(|(i, _)| {
+            let v = &xml[i + tag.len()..];
+            v[..v.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn junit_testcases_mirror_rule_statuses_and_the_suite_holds_the_gate_decision() {
+    let junit = |snapshot: &str, extra: &[&str]| {
+        let out = ekm()
+            .args(["check", "--snapshot", snapshot, "--format", "junit"])
+            .args(extra)
+            .args(["--timestamp", "2026-11-28T20:00:00Z"])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    };
+    // A failing warning is a failure typed `warning` at every --fail-on; only the gate (the
+    // suite's properties, the exit code, the failure's text) follows --fail-on.
+    let s3 = "fixtures/warn-ekm306-s3-access/snapshot.json";
+    for (fail_on, gate, gating, exit, why) in [
+        (
+            "error",
+            "pass",
+            "",
+            0,
+            "warning, below --fail-on error: does not fail the gate",
+        ),
+        (
+            "warning",
+            "fail",
+            "EKM306",
+            1,
+            "warning, at or above --fail-on warning: fails the gate",
+        ),
+        (
+            "never",
+            "pass",
+            "",
+            0,
+            "--fail-on never: does not fail the gate",
+        ),
+    ] {
+        let (code, xml) = junit(s3, &["--fail-on", fail_on]);
+        assert_eq!(code, exit, "--fail-on {fail_on}");
+        let case = junit_case(&xml, "EKM306");
+        assert!(
+            case.contains(r#"<failure type="warning" message="the role grants"#),
+            "--fail-on {fail_on}: {case}"
+        );
+        assert!(case.contains(why), "--fail-on {fail_on}: {case}");
+        assert_eq!(junit_property(&xml, "verdict"), ["ready"]);
+        assert_eq!(junit_property(&xml, "fail-on"), [fail_on]);
+        assert_eq!(junit_property(&xml, "gate"), [gate]);
+        assert_eq!(junit_property(&xml, "gating"), [gating]);
+        assert_eq!(junit_property(&xml, "exit-code"), [exit.to_string()]);
+        assert!(
+            xml.contains(&format!("\ngate: {gate} (--fail-on {fail_on})")),
+            "the suite's output says the gate: {xml}"
+        );
+        assert!(xml.contains(&format!("\nexit code: {exit}]]>")), "{xml}");
+        assert!(xml.contains(r#"failures="1""#), "{xml}");
+        // A passing rule is a bare testcase; a skipped one says why.
+        assert!(junit_case(&xml, "EKM102").ends_with("/>"), "{xml}");
+        assert!(
+            junit_case(&xml, "EKM501").contains(r#"<skipped type="skipped" message="live checks"#),
+            "{xml}"
+        );
+        assert!(!xml.contains("<error"), "{xml}");
+    }
+    // An undecided rule is a failure too, said to be undecided, typed by its severity.
+    let (code, xml) = junit(
+        "fixtures/unknown-ekm101-describe-key-denied/snapshot.json",
+        &[],
+    );
+    assert_eq!(code, 1);
+    let case = junit_case(&xml, "EKM101");
+    assert!(
+        case.contains(r#"<failure type="error" message="could not be decided: "#),
+        "{case}"
+    );
+    let case = junit_case(&xml, "EKM105");
+    assert!(
+        case.contains(r#"<failure type="warning" message="could not be decided: "#)
+            && case.contains("below --fail-on error: does not fail the gate"),
+        "{case}"
+    );
+    assert_eq!(junit_property(&xml, "verdict"), ["not-ready"]);
+    assert_eq!(junit_property(&xml, "gate"), ["fail"]);
+    assert_eq!(
+        junit_property(&xml, "gating"),
+        ["EKM101 EKM102 EKM103 EKM104 EKM107"]
+    );
+    assert_eq!(junit_property(&xml, "exit-code"), ["1"]);
+    assert!(!xml.contains("<error"), "{xml}");
+    // A suppressed finding is skipped with its reason and gates nothing; the others still do.
+    let dir = tempdir();
+    let cfg = dir.join("ekm-check.toml");
+    std::fs::write(
+        &cfg,
+        "[[ignore]]\nrule = \"EKM304\"\nreason = \"migrating to the key ARN in TICKET-1\"\n",
+    )
+    .unwrap();
+    let (code, xml) = junit(ALIAS_FIXTURE, &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let case = junit_case(&xml, "EKM304");
+    assert!(
+        case.contains(
+            r#"<skipped type="suppressed" message="suppressed: migrating to the key ARN in TICKET-1"/>"#
+        ),
+        "{case}"
+    );
+    assert!(
+        junit_case(&xml, "EKM302").contains(r#"<failure type="error""#),
+        "{xml}"
+    );
+    assert_eq!(junit_property(&xml, "gating"), ["EKM302 EKM303"]);
+    assert_eq!(junit_property(&xml, "exit-code"), ["1"]);
 }
 
 #[test]
