@@ -1203,3 +1203,65 @@ fn eval_alias_operation_with_its_target_keys() {
         .code(2)
         .stderr(predicate::str::contains("not a KMS key ARN"));
 }
+
+#[test]
+fn terraform_plan_flags_and_files_that_are_not_plans() {
+    let plan = "fixtures/ok-tf-plan-update/plan.json";
+    // A plan holds its variables' values; it is one input kind at a time.
+    for (extra, says) in [
+        (
+            &["--var", "a=b"][..],
+            "a plan already holds its variables' values",
+        ),
+        (
+            &["--parameter", "A=b"][..],
+            "a plan already holds its variables' values",
+        ),
+        (&["--terraform", "fixtures"][..], "cannot be used with"),
+        (&["--trust-policy", plan][..], "cannot be used with"),
+    ] {
+        ekm()
+            .args(["lint", "--terraform-plan", plan])
+            .args(extra)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
+    // Not a plan: exit 2, naming the file and what it is.
+    let dir = tempdir();
+    for (name, bytes, says) in [
+        ("notjson.json", &b"terraform plan output"[..], "is not JSON"),
+        (
+            "v2.json",
+            &b"{\"format_version\": \"2.0\", \"planned_values\": {}}"[..],
+            "format_version 2.0",
+        ),
+        ("tfplan", &b"PK\x03\x04"[..], "binary plan file"),
+        (
+            "template.json",
+            &b"{\"Resources\": {}}"[..],
+            "--cloudformation",
+        ),
+    ] {
+        let f = dir.join(name);
+        std::fs::write(&f, bytes).unwrap();
+        ekm()
+            .args(["lint", "--terraform-plan"])
+            .arg(&f)
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains(f.display().to_string())
+                    .and(predicate::str::contains(says)),
+            );
+    }
+    // A plan on standard input.
+    ekm()
+        .args(["lint", "--terraform-plan", "-", "--format", "json"])
+        .write_stdin(std::fs::read(plan).unwrap())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "terraform-plan - role aws_iam_role.ekm key aws_kms_key.ekm",
+        ));
+}

@@ -6,8 +6,7 @@
 //!
 //! One function per input kind: [`samples`] lists a kind's samples (files for `cloudformation`
 //! and `plan`, one directory per configuration for `terraform`), [`lint`] runs the command,
-//! [`assert_clear`] holds what every answer must be. The Terraform and plan samples are
-//! collected for their readers; this file reads the CloudFormation ones.
+//! [`assert_clear`] holds what every answer must be.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -233,6 +232,58 @@ fn terraform_samples_are_read_without_a_crash_and_answered_clearly() {
         for role in roles {
             for format in ["json", "table", "sarif", "junit"] {
                 let args = ["--terraform", dir, "--role", &role, "--format", format];
+                let what = format!("lint {}", args.join(" "));
+                let a = lint(&args);
+                assert!(
+                    !a.stderr.contains("panicked") && matches!(a.code, 0 | 1),
+                    "{what}: exit {}: {}",
+                    a.code,
+                    a.stderr
+                );
+                assert!(!a.stdout.trim().is_empty(), "{what}: a report");
+                if format == "json" {
+                    let v: J = serde_json::from_str(&a.stdout).unwrap();
+                    let source = v["targets"][0]["source"].as_str().unwrap();
+                    assert!(source.contains(&format!("role {role}")), "{what}: {source}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn plan_samples_are_read_without_a_crash_and_answered_clearly() {
+    let all = samples("plan");
+    assert!(all.len() >= 5, "{} samples", all.len());
+    for f in &all {
+        let file = f.to_str().unwrap();
+        for extra in [
+            &[][..],
+            &["--account", "123456789012", "--region", "us-east-1"],
+        ] {
+            let args = [&["--terraform-plan", file, "--format", "json"][..], extra].concat();
+            let what = format!("lint {}", args.join(" "));
+            let a = lint(&args);
+            assert_clear(&a, f, &what);
+            assert_ne!(a.code, 2, "{what}: a readable plan: {}", a.stderr);
+        }
+        // Each role, named with --role: checked as a target, in every output format.
+        let opts = ekm_check::iac::terraform::Options::default();
+        let bytes = std::fs::read(f).unwrap();
+        let (resources, _) = ekm_check::iac::terraform::plan::load(&bytes, file, &opts).unwrap();
+        let roles = ekm_check::iac::terraform::targets::analyze(&resources, file, &opts)
+            .unwrap()
+            .roles;
+        for role in roles {
+            for format in ["json", "table", "sarif", "junit"] {
+                let args = [
+                    "--terraform-plan",
+                    file,
+                    "--role",
+                    &role,
+                    "--format",
+                    format,
+                ];
                 let what = format!("lint {}", args.join(" "));
                 let a = lint(&args);
                 assert!(

@@ -496,15 +496,21 @@ Example (variables keep each line short enough to paste from any terminal):
   ekm-check lint --terraform infra/ \\
     --var-file prod.tfvars \\
     --account 111122223333 --region us-east-1
+  terraform plan -out=tfplan
+  terraform show -json tfplan > plan.json
+  ekm-check lint --terraform-plan plan.json \\
+    --format sarif --output ekm.sarif
 
-With --cloudformation or --terraform, every role of the IaC that trusts OpenAI's \
-principal (or the one --role LOGICAL_ID_OR_ADDRESS names) is checked with the key \
-its policies name, one report per target (--format json: ekm-check.scan/v1). A new \
-key's ARN is symbolic, built from --account and --region; without them it stays \
-unknown. What the IaC leaves to deployment (Fn::ImportValue, a parameter or \
+With --cloudformation, --terraform or --terraform-plan, every role of the IaC that \
+trusts OpenAI's principal (or the one --role LOGICAL_ID_OR_ADDRESS names) is checked \
+with the key its policies name, one report per target (--format json: \
+ekm-check.scan/v1). A new key's ARN is symbolic, built from --account and --region \
+(a plan's own data.aws_caller_identity and provider region serve too); without them \
+it stays unknown. What the IaC leaves to deployment (Fn::ImportValue, a parameter or \
 variable without a value, NoEcho and sensitive values, a remote module, a data \
-source that needs AWS) makes the rules that need it unknown, naming the resource, \
-attribute and line. No role that trusts OpenAI: exit 1. See docs/iac.md.")]
+source that needs AWS, a plan's values known only after apply) makes the rules that \
+need it unknown, naming the resource, attribute and line. No role that trusts \
+OpenAI: exit 1. See docs/iac.md.")]
 pub struct LintArgs {
     /// The role's trust policy (step 3 of OpenAI's instructions)
     #[arg(long, value_name = "FILE")]

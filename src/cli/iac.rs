@@ -28,6 +28,11 @@ pub struct IacArgs {
     /// aws_iam_role that trusts OpenAI's principal is checked, with the key(s) its policies name
     #[arg(long, value_name = "DIR", conflicts_with_all = ["trust_policy", "permissions", "key_policy", "boundary"])]
     pub terraform: Option<PathBuf>,
+    /// A Terraform plan or state as JSON (terraform show -json PLANFILE > plan.json): every
+    /// aws_iam_role that trusts OpenAI's principal is checked, with the key(s) its policies
+    /// name; what is known only after apply is unknown
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["trust_policy", "permissions", "key_policy", "boundary", "terraform", "cloudformation"])]
+    pub terraform_plan: Option<PathBuf>,
     /// A Terraform variable's value (repeatable; with --terraform)
     #[arg(long = "var", value_name = "KEY=VALUE")]
     pub var: Vec<String>,
@@ -58,7 +63,7 @@ pub struct IacArgs {
 impl IacArgs {
     /// Is an IaC input given?
     pub fn any(&self) -> bool {
-        self.cloudformation.is_some() || self.terraform.is_some()
+        self.cloudformation.is_some() || self.terraform.is_some() || self.terraform_plan.is_some()
     }
 
     /// The IaC-only flags make no sense without IaC; the CloudFormation and Terraform ones
@@ -72,6 +77,12 @@ impl IacArgs {
             .iter()
             .find(|(_, g)| *g)
             {
+                if self.terraform_plan.is_some() {
+                    return Err(Error::Usage(format!(
+                        "{} is a CloudFormation flag (with --cloudformation FILE); a plan already holds its variables' values",
+                        f.0
+                    )));
+                }
                 if self.any() {
                     return Err(Error::Usage(format!(
                         "{} is a CloudFormation flag (with --cloudformation FILE); for Terraform use --var KEY=VALUE",
@@ -182,6 +193,7 @@ fn iac_error(e: IacError) -> Error {
 enum Kind {
     CloudFormation,
     Terraform,
+    Plan,
 }
 
 impl Kind {
@@ -189,6 +201,7 @@ impl Kind {
         match self {
             Kind::CloudFormation => "cloudformation",
             Kind::Terraform => "terraform",
+            Kind::Plan => "terraform-plan",
         }
     }
 }
@@ -216,6 +229,14 @@ pub fn run(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
         let analysis =
             terraform::targets::analyze(&resources, &name, &opts).map_err(Error::Usage)?;
         (Kind::Terraform, name, analysis, notes)
+    } else if let Some(path) = &a.iac.terraform_plan {
+        let name = path.display().to_string();
+        let opts = a.iac.terraform_options(flags.role_arn.clone())?;
+        let bytes = input::read_bytes(path)?;
+        let (resources, notes) = terraform::plan::load(&bytes, &name, &opts).map_err(iac_error)?;
+        let analysis =
+            terraform::targets::analyze(&resources, &name, &opts).map_err(Error::Usage)?;
+        (Kind::Plan, name, analysis, notes)
     } else {
         unreachable!("any() holds")
     };
@@ -295,6 +316,7 @@ fn target_report(
     let label = match kind {
         Kind::CloudFormation => format!("template {file}"),
         Kind::Terraform => format!("configuration {file}"),
+        Kind::Plan => format!("plan {file}"),
     };
     let Target {
         role,
