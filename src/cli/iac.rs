@@ -43,13 +43,14 @@ pub struct IacArgs {
     /// A template parameter's value (repeatable); overrides its Default
     #[arg(long, value_name = "KEY=VALUE")]
     pub parameter: Vec<String>,
-    /// The account the stack deploys to (AWS::AccountId); without it ARNs stay unknown
+    /// The account the IaC deploys to (CloudFormation's AWS::AccountId; Terraform's
+    /// aws_caller_identity); without it ARNs stay unknown
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
-    /// The region the stack deploys to (AWS::Region)
+    /// The region the IaC deploys to (AWS::Region; Terraform's aws_region)
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// The partition (AWS::Partition) [default: the region's, e.g. aws]
+    /// The partition (AWS::Partition; aws_partition) [default: the region's, e.g. aws]
     #[arg(long, value_name = "P")]
     pub partition: Option<String>,
     /// The stack's name (AWS::StackName)

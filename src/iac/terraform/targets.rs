@@ -503,7 +503,10 @@ fn target(
     inputs.iac = true;
     inputs.role_at = (role.line > 0).then(|| (role.file.clone(), role.line));
     inputs.key_at = key.filter(|k| k.line > 0).map(|k| (k.file.clone(), k.line));
-    inputs.organization = Part::Absent(format!("{} holds the configuration only", set.label));
+    inputs.organization = Part::Absent(format!(
+        "{} holds no organization's SCPs or RCPs",
+        set.label
+    ));
     let arn = role.str("arn");
     inputs.registration.role_arn = arn.as_ref().ok().cloned().flatten();
     inputs.role = Part::Present(RoleInfo {
