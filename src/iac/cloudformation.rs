@@ -1054,21 +1054,21 @@ fn no_key(t: &Template, inputs: &mut Inputs) {
             Part::Error(e) => Some(e.clone()),
             _ => None,
         });
-    fn part<T>(open: &Option<String>, path: &str, what: &str) -> Part<T> {
+    fn part<T>(open: &Option<String>, path: &str) -> Part<T> {
         match open {
             Some(e) => Part::Error(format!("the key the role's policies name is open: {e}")),
             None => Part::Absent(format!(
-                "the role's policies name no AWS::KMS::Key of {path} ({what}; give --kms-arn for a key outside it)"
+                "the role's policies name no AWS::KMS::Key of {path}: give --kms-arn for a key outside it"
             )),
         }
     }
     let p = t.path.as_str();
-    inputs.key = part(&open, p, "its metadata");
-    inputs.key_policy = part(&open, p, "its key policy");
-    inputs.rotation = part(&open, p, "its rotation");
-    inputs.aliases = part(&open, p, "its aliases");
-    inputs.grants = part(&open, p, "its grants");
-    inputs.key_tags = part(&open, p, "its tags");
+    inputs.key = part(&open, p);
+    inputs.key_policy = part(&open, p);
+    inputs.rotation = part(&open, p);
+    inputs.aliases = part(&open, p);
+    inputs.grants = part(&open, p);
+    inputs.key_tags = part(&open, p);
 }
 
 fn tags(t: &Template, cx: &Resolver<'_>, name: &str) -> Part<Vec<(String, String)>> {

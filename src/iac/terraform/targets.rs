@@ -548,21 +548,21 @@ fn no_key(set: &Set<'_>, inputs: &mut Inputs) {
             Part::Error(e) => Some(e.clone()),
             _ => None,
         });
-    fn part<T>(open: &Option<String>, label: &str, what: &str) -> Part<T> {
+    fn part<T>(open: &Option<String>, label: &str) -> Part<T> {
         match open {
             Some(e) => Part::Error(format!("the key the role's policies name is open: {e}")),
             None => Part::Absent(format!(
-                "the role's policies name no aws_kms_key of {label} ({what}; give --kms-arn for a key outside it)"
+                "the role's policies name no aws_kms_key of {label}: give --kms-arn for a key outside it"
             )),
         }
     }
     let l = set.label;
-    inputs.key = part(&open, l, "its metadata");
-    inputs.key_policy = part(&open, l, "its key policy");
-    inputs.rotation = part(&open, l, "its rotation");
-    inputs.aliases = part(&open, l, "its aliases");
-    inputs.grants = part(&open, l, "its grants");
-    inputs.key_tags = part(&open, l, "its tags");
+    inputs.key = part(&open, l);
+    inputs.key_policy = part(&open, l);
+    inputs.rotation = part(&open, l);
+    inputs.aliases = part(&open, l);
+    inputs.grants = part(&open, l);
+    inputs.key_tags = part(&open, l);
 }
 
 fn tags(r: &Resource) -> Part<Vec<(String, String)>> {
