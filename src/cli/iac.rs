@@ -336,6 +336,34 @@ fn target_report(
             assumed.push(external_id_from_trust_note(Some(x)));
         }
     }
+    // A key outside the IaC (created elsewhere): the one the role's policies name by ARN, or
+    // --kms-arn. Its policy is AWS's default, as lint assumes without --key-policy; the rest of
+    // it is read from AWS by `check`.
+    if key.is_none() && matches!(inputs.key, crate::inputs::Part::Absent(_)) {
+        if reg.kms_arn.is_none() {
+            if let Some(arn) = crate::iac::key_outside(&inputs) {
+                origins.kms_arn = Some(format!("{label} ({role}'s policies)"));
+                reg.kms_arn = Some(arn);
+            }
+        }
+        if let Some(arn) = reg.kms_arn.clone() {
+            if let Some(d) = crate::inputs::default_key_policy(Some(&arn)) {
+                let why = format!(
+                    "the key {arn} is not in {file}: `ekm-check check` reads it from AWS once the role exists"
+                );
+                inputs.key_policy = crate::inputs::Part::Present(d);
+                inputs.key_policy_assumed = true;
+                inputs.key = crate::inputs::Part::Absent(why.clone());
+                inputs.rotation = crate::inputs::Part::Absent(why.clone());
+                inputs.aliases = crate::inputs::Part::Absent(why.clone());
+                inputs.grants = crate::inputs::Part::Absent(why.clone());
+                inputs.key_tags = crate::inputs::Part::Absent(why.clone());
+                assumed.push(format!(
+                    "{arn} is not in {file}: its key policy is assumed to be AWS's default (the account's root may use kms:*)"
+                ));
+            }
+        }
+    }
     inputs.registration = reg;
     let source = match &key {
         Some(k) => format!("{} {file} role {role} key {k}", kind.source()),

@@ -104,3 +104,64 @@ pub fn symbolic_key_id(name: &str, multi_region: bool) -> String {
         &hex[20..]
     )
 }
+
+/// The `Resource` strings of a policy's statements that allow `kms:Encrypt` or `kms:Decrypt`.
+pub fn encrypt_decrypt_resources(doc: &serde_json::Value) -> Vec<String> {
+    use crate::policy::{Effect, Policy, PolicyKind};
+    use serde_json::Value as J;
+    let p = Policy::from_value(doc, PolicyKind::Identity, "document");
+    let ctx = crate::eval::Context::default();
+    let sts: Vec<J> = match doc.get("Statement") {
+        Some(J::Array(a)) => a.clone(),
+        Some(o @ J::Object(_)) => vec![o.clone()],
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    for (s, raw) in p.statements.iter().zip(sts.iter()) {
+        let hit = |a: &str| {
+            s.action
+                .patterns
+                .iter()
+                .any(|x| x.matches(a, &ctx).is_true())
+                != s.action.negated
+        };
+        if s.effect == Effect::Allow && (hit("kms:encrypt") || hit("kms:decrypt")) {
+            match raw.get("Resource") {
+                Some(J::String(r)) => out.push(r.clone()),
+                Some(J::Array(a)) => {
+                    out.extend(a.iter().filter_map(|x| x.as_str().map(String::from)))
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The one key outside the IaC the role's identity policies allow Encrypt or Decrypt on, by a
+/// literal key ARN (a key another stack or configuration created).
+pub fn key_outside(inputs: &Inputs) -> Option<String> {
+    let mut arns: Vec<String> = Vec::new();
+    for part in [&inputs.inline_policies, &inputs.attached_policies] {
+        for d in part.get().into_iter().flatten() {
+            for r in d
+                .value()
+                .map(|v| encrypt_decrypt_resources(&v))
+                .unwrap_or_default()
+            {
+                let is_key = r.starts_with("arn:")
+                    && r.contains(":kms:")
+                    && r.contains(":key/")
+                    && !r.contains('*')
+                    && !r.contains('?');
+                if is_key && !arns.contains(&r) {
+                    arns.push(r);
+                }
+            }
+        }
+    }
+    match arns.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}

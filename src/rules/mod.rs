@@ -369,11 +369,14 @@ pub fn run_all(inputs: &Inputs) -> Vec<Finding> {
                 && (r.meta.id != "EKM307" || boundary)
                 && decided
             {
-                o.message.push_str(if inputs.iac {
-                    " (assuming AWS's default key policy: the key sets none)"
-                } else {
-                    " (assuming AWS's default key policy: no --key-policy was given)"
-                });
+                o.message
+                    .push_str(if inputs.iac && matches!(inputs.key, Part::Absent(_)) {
+                        " (assuming AWS's default key policy: the key is not in the IaC)"
+                    } else if inputs.iac {
+                        " (assuming AWS's default key policy: the key sets none)"
+                    } else {
+                        " (assuming AWS's default key policy: no --key-policy was given)"
+                    });
             }
             // lint with --permissions but no --boundary assumes the role has none (IaC says so).
             if inputs.lint && !inputs.iac && r.meta.id == "EKM307" && !boundary && decided {

@@ -13,7 +13,7 @@ use crate::iac::managed_policies;
 use crate::iac::{Analysis, Target};
 use crate::inputs::{Doc, Inputs, KeyMeta, Part, RoleInfo};
 use crate::json::{Member, Node, Pos, Value};
-use crate::policy::{Effect, Policy, PolicyKind};
+use crate::policy::PolicyKind;
 
 /// OpenAI's AWS account.
 const OPENAI_ACCOUNT: &str = "790389265272";
@@ -437,34 +437,7 @@ fn alias_targets(alias: &Resource, key: &Resource) -> bool {
 
 /// The `Resource` strings of the statements that allow Encrypt or Decrypt.
 fn allowed_resources(doc: &Node) -> Option<Vec<String>> {
-    let p = Policy::from_value(&doc.to_serde(), PolicyKind::Identity, "document");
-    let ctx = crate::eval::Context::default();
-    let mut out = Vec::new();
-    let v = doc.to_serde();
-    let sts: Vec<J> = match v.get("Statement") {
-        Some(J::Array(a)) => a.clone(),
-        Some(o @ J::Object(_)) => vec![o.clone()],
-        _ => return Some(out),
-    };
-    for (s, raw) in p.statements.iter().zip(sts.iter()) {
-        let hit = |a: &str| {
-            s.action
-                .patterns
-                .iter()
-                .any(|x| x.matches(a, &ctx).is_true())
-                != s.action.negated
-        };
-        if s.effect == Effect::Allow && (hit("kms:encrypt") || hit("kms:decrypt")) {
-            match raw.get("Resource") {
-                Some(J::String(r)) => out.push(r.clone()),
-                Some(J::Array(a)) => {
-                    out.extend(a.iter().filter_map(|x| x.as_str().map(String::from)))
-                }
-                _ => {}
-            }
-        }
-    }
-    Some(out)
+    Some(crate::iac::encrypt_decrypt_resources(&doc.to_serde()))
 }
 
 fn targets_of(set: &Set<'_>, role: &Resource, opts: &Options) -> Vec<Target> {
