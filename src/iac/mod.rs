@@ -13,7 +13,7 @@ pub mod managed_policies;
 pub mod template;
 pub mod terraform;
 
-use crate::inputs::Inputs;
+use crate::inputs::{Doc, Inputs, KeyMeta, Part};
 
 /// One role (and key) to check.
 #[derive(Debug, Clone)]
@@ -164,4 +164,88 @@ pub fn key_outside(inputs: &Inputs) -> Option<String> {
         [one] => Some(one.clone()),
         _ => None,
     }
+}
+
+/// Add a document (or why it could not be read) to a list part: one open document makes the
+/// whole list open, with every reason.
+pub fn push_doc(part: &mut Part<Vec<Doc>>, d: Result<Doc, String>) {
+    match (part, d) {
+        (Part::Present(v), Ok(d)) => v.push(d),
+        (p @ Part::Present(_), Err(e)) => *p = Part::Error(e),
+        (Part::Error(old), Err(e)) => {
+            old.push_str("; ");
+            old.push_str(&e);
+        }
+        _ => {}
+    }
+}
+
+/// The key parts of a target whose role's policies name no key of the IaC: open when one of
+/// its policies is (the key may be the open value), else absent, saying where it was searched
+/// (`AWS::KMS::Key of template.yaml`).
+pub fn no_key(inputs: &mut Inputs, searched: &str) {
+    let open = [&inputs.inline_policies, &inputs.attached_policies]
+        .into_iter()
+        .find_map(|p| match p {
+            Part::Error(e) => Some(e.clone()),
+            _ => None,
+        });
+    fn part<T>(open: &Option<String>, searched: &str) -> Part<T> {
+        match open {
+            Some(e) => Part::Error(format!("the key the role's policies name is open: {e}")),
+            None => Part::Absent(format!(
+                "the role's policies name no {searched}: give --kms-arn for a key outside it"
+            )),
+        }
+    }
+    inputs.key = part(&open, searched);
+    inputs.key_policy = part(&open, searched);
+    inputs.rotation = part(&open, searched);
+    inputs.aliases = part(&open, searched);
+    inputs.grants = part(&open, searched);
+    inputs.key_tags = part(&open, searched);
+}
+
+/// What the IaC says about a key it creates, with the defaults applied.
+pub struct KeySettings {
+    pub key_id: String,
+    pub spec: String,
+    pub usage: String,
+    pub enabled: bool,
+    pub multi_region: bool,
+    pub origin: String,
+    pub arn: Option<String>,
+    pub account: Option<String>,
+    pub description: Option<String>,
+}
+
+/// The key's metadata as DescribeKey would return it after creation.
+pub fn key_metadata(k: KeySettings) -> KeyMeta {
+    use serde_json::json;
+    let mut m = json!({
+        "KeyId": k.key_id,
+        "Enabled": k.enabled,
+        "KeyUsage": k.usage,
+        "KeyState": if k.enabled { "Enabled" } else { "Disabled" },
+        "Origin": k.origin,
+        "KeyManager": "CUSTOMER",
+        "KeySpec": k.spec,
+        "MultiRegion": k.multi_region,
+    });
+    if k.spec == "SYMMETRIC_DEFAULT" {
+        m["EncryptionAlgorithms"] = json!(["SYMMETRIC_DEFAULT"]);
+    }
+    if let Some(a) = k.arn {
+        m["Arn"] = a.into();
+    }
+    if let Some(acct) = k.account {
+        m["AWSAccountId"] = acct.into();
+    }
+    if k.multi_region {
+        m["MultiRegionConfiguration"] = json!({"MultiRegionKeyType": "PRIMARY"});
+    }
+    if let Some(d) = k.description {
+        m["Description"] = d.into();
+    }
+    KeyMeta(m)
 }
