@@ -232,6 +232,24 @@ pub struct Live {
     pub wrong_external_id: Option<Result<(), LiveError>>,
 }
 
+/// The snapshot part `evidence`: CloudTrail's record of the calls on the role and the key in a
+/// window (`check --evidence`), from which EKM701 and EKM702 pick OpenAI's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallEvidence {
+    /// The window, ISO 8601 UTC.
+    pub since: String,
+    pub until: Option<String>,
+    /// CloudTrail records (`eventName`, `eventTime`, `errorCode`, `userIdentity`,
+    /// `requestParameters`, …), trimmed of credentials and anything but the fields the rules read.
+    pub events: Vec<J>,
+    /// False when the lookups stopped at their bound before the window's start.
+    pub complete: bool,
+    /// The lookups made: `{"region", "resource", "events", "pages", "complete"}`.
+    pub lookups: Vec<J>,
+    /// OpenAI's last successful call before `since`, when one was looked for and found.
+    pub last_success: Option<J>,
+}
+
 /// A policy attached at one level of the organization.
 #[derive(Debug, Clone)]
 pub struct OrgPolicy {
@@ -414,6 +432,8 @@ pub struct Inputs {
     pub role_tags: Part<Vec<(String, String)>>,
     /// The key's tags (ListResourceTags), key -> value.
     pub key_tags: Part<Vec<(String, String)>>,
+    /// OpenAI's calls as CloudTrail recorded them; `Absent`: not collected (no `--evidence`).
+    pub evidence: Part<CallEvidence>,
     /// True for `lint`: documents are files not yet in AWS.
     pub lint: bool,
     /// The key policy was not given: it is AWS's default key policy, assumed (`lint`).
@@ -425,6 +445,9 @@ pub struct Inputs {
     pub key_at: Option<(String, u32)>,
     pub role_at: Option<(String, u32)>,
 }
+
+/// Why EKM701/EKM702 are skipped without `--evidence`.
+pub const EVIDENCE_NOT_COLLECTED: &str = "OpenAI's calls were not looked at: run `check --evidence` (or `scan --evidence`) to read CloudTrail's event history";
 
 /// The source name of the assumed default key policy.
 pub const DEFAULT_KEY_POLICY_SOURCE: &str = "AWS's default key policy (assumed)";
@@ -480,6 +503,7 @@ impl Inputs {
             organization: a(reason),
             role_tags: a(reason),
             key_tags: a(reason),
+            evidence: Part::Absent(EVIDENCE_NOT_COLLECTED.into()),
             lint: false,
             key_policy_assumed: false,
             iac: false,

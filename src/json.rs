@@ -50,6 +50,20 @@ pub struct Node {
 }
 
 impl Node {
+    /// Give this value and every value inside it one position (a document parsed from a
+    /// string, or a value used away from where it was written).
+    pub fn relocate(&mut self, pos: Pos) {
+        self.pos = pos;
+        match &mut self.value {
+            Value::Array(items) => items.iter_mut().for_each(|i| i.relocate(pos)),
+            Value::Object(members) => members.iter_mut().for_each(|m| {
+                m.key_pos = pos;
+                m.value.relocate(pos);
+            }),
+            _ => {}
+        }
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self.value {
             Value::Null => "null",

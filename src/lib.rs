@@ -16,6 +16,7 @@ pub mod iac;
 pub mod input;
 pub mod inputs;
 pub mod json;
+pub mod openai;
 pub mod policy;
 pub mod report;
 pub mod rules;

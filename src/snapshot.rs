@@ -273,6 +273,7 @@ fn read(root: &Node, name: &str, located: Option<&str>) -> Result<Inputs> {
         &bad,
     )?;
     inputs.organization = organization(root.get("organization"), &error_for, f, &bad)?;
+    inputs.evidence = evidence(root.get("evidence"), &error_for, &bad)?;
     Ok(inputs)
 }
 
@@ -312,6 +313,73 @@ fn tags(
         }
     }
     Ok(Part::Present(out))
+}
+
+/// The `evidence` part (see docs/snapshot.md): absent means not collected (EKM701/EKM702
+/// `skipped`). Each event is a CloudTrail record, or LookupEvents' entry with its
+/// `CloudTrailEvent` string, or that string alone.
+fn evidence(
+    n: Option<&Node>,
+    error_for: &dyn Fn(&str) -> Option<String>,
+    bad: &dyn Fn(String) -> Error,
+) -> Result<Part<crate::inputs::CallEvidence>> {
+    if let Some(e) = error_for("evidence") {
+        return Ok(Part::Error(e));
+    }
+    let Some(n) = n.filter(|n| !matches!(n.value, Value::Null)) else {
+        return Ok(Part::Absent(crate::inputs::EVIDENCE_NOT_COLLECTED.into()));
+    };
+    let v = n.to_serde();
+    let Some(o) = v.as_object() else {
+        return Err(bad(format!(
+            "evidence must be an object, not {} (line {})",
+            n.type_name(),
+            n.pos.line
+        )));
+    };
+    let Some(since) = o.get("since").and_then(J::as_str) else {
+        return Err(bad(format!(
+            "evidence needs \"since\": the start of the window, e.g. \"2026-11-21T20:00:00Z\" (line {})",
+            n.pos.line
+        )));
+    };
+    let Some(items) = o.get("events").and_then(J::as_array) else {
+        return Err(bad(format!(
+            "evidence needs \"events\": a list of CloudTrail records (line {})",
+            n.pos.line
+        )));
+    };
+    let mut events = Vec::new();
+    for (i, e) in items.iter().enumerate() {
+        match crate::rules::evidence::support::record(e) {
+            Some(r) => events.push(r),
+            None => {
+                return Err(bad(format!(
+                    "evidence.events[{i}] is not a CloudTrail record (an object with eventName and eventTime, LookupEvents' entry with CloudTrailEvent, or that JSON string)"
+                )));
+            }
+        }
+    }
+    let complete = match o.get("complete") {
+        None => true,
+        Some(J::Bool(b)) => *b,
+        Some(_) => return Err(bad("evidence.complete must be true or false".into())),
+    };
+    Ok(Part::Present(crate::inputs::CallEvidence {
+        since: since.to_string(),
+        until: o.get("until").and_then(J::as_str).map(str::to_string),
+        events,
+        complete,
+        lookups: o
+            .get("lookups")
+            .and_then(J::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        last_success: o
+            .get("last_success")
+            .filter(|v| v.is_object())
+            .and_then(crate::rules::evidence::support::record),
+    }))
 }
 
 /// The `organization` part (see docs/snapshot.md).
@@ -522,6 +590,7 @@ pub const PARTS: &[&str] = &[
     "organization",
     "organization.policies",
     "live",
+    "evidence",
 ];
 
 fn is_part_name(k: &str) -> bool {

@@ -108,7 +108,7 @@ fn check_json_report_follows_the_contract() {
     assert_eq!(v["format"], "ekm-check.report/v1");
     assert_eq!(v["tool"]["name"], "ekm-check");
     let results = v["results"].as_array().unwrap();
-    assert_eq!(results.len(), 38, "every rule appears exactly once");
+    assert_eq!(results.len(), 40, "every rule appears exactly once");
     let ids: Vec<&str> = results
         .iter()
         .map(|r| r["rule"].as_str().unwrap())
@@ -126,7 +126,7 @@ fn check_json_report_follows_the_contract() {
         .iter()
         .map(|k| s[k].as_u64().unwrap())
         .sum();
-    assert_eq!(total, 38);
+    assert_eq!(total, 40);
     assert_eq!(
         v["registration"]["external_id"],
         "org-AbCdEf0123456789GhIjKlMn"
@@ -413,10 +413,10 @@ fn batch_answers_every_line_as_a_per_line_evaluation_does() {
 fn rules_and_explain() {
     let out = ekm().arg("rules").output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.matches("EKM").count(), 38, "{text}");
+    assert_eq!(text.matches("EKM").count(), 40, "{text}");
     let out = ekm().args(["rules", "--json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 38);
+    assert_eq!(v.as_array().unwrap().len(), 40);
     ekm()
         .args(["explain", "EKM102"])
         .assert()
@@ -690,7 +690,7 @@ fn several_formats_from_one_check() {
             .as_array()
             .unwrap()
             .len(),
-        38
+        40
     );
     assert!(
         std::fs::read_to_string(&x)
@@ -779,8 +779,9 @@ fn fail_on_never_sets_the_exit_code_only_in_every_format() {
         let junit = run(snapshot, &[fail_on, &["--format", "junit"]].concat());
         assert_eq!(junit.status.code(), Some(want_exit), "junit, {case}");
         let xml = String::from_utf8(junit.stdout).unwrap();
+        assert_eq!(junit_property(&xml, "verdict"), [want], "junit, {case}");
         assert!(
-            xml.contains(&format!("\nverdict: {want}]]></system-out></testsuite>")),
+            xml.contains(&format!("\nverdict: {want}\n")),
             "junit, {case}: {xml}"
         );
         let sarif = run(snapshot, &[fail_on, &["--format", "sarif"]].concat());
@@ -791,6 +792,148 @@ fn fail_on_never_sets_the_exit_code_only_in_every_format() {
             "sarif, {case}"
         );
     }
+}
+
+/// A rule's `<testcase>` element in a JUnit report.
+fn junit_case<'a>(xml: &'a str, id: &str) -> &'a str {
+    let start = xml
+        .find(&format!("<testcase name=\"{id} "))
+        .unwrap_or_else(|| panic!("no testcase {id}: {xml}"));
+    let rest = &xml[start..];
+    let head = rest.find('>').unwrap();
+    if rest[..head].ends_with('/') {
+        &rest[..=head]
+    } else {
+        &rest[..rest.find("</testcase>").unwrap() + "</testcase>".len()]
+    }
+}
+
+/// A suite property's values, one per suite, in order.
+fn junit_property(xml: &str, name: &str) -> Vec<String> {
+    let tag = format!("<property name=\"{name}\" value=\"");
+    xml.match_indices(&tag)
+        .map(|(i, _)| {
+            let v = &xml[i + tag.len()..];
+            v[..v.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn junit_testcases_mirror_rule_statuses_and_the_suite_holds_the_gate_decision() {
+    let junit = |snapshot: &str, extra: &[&str]| {
+        let out = ekm()
+            .args(["check", "--snapshot", snapshot, "--format", "junit"])
+            .args(extra)
+            .args(["--timestamp", "2026-11-28T20:00:00Z"])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    };
+    // A failing warning is a failure typed `warning` at every --fail-on; only the gate (the
+    // suite's properties, the exit code, the failure's text) follows --fail-on.
+    let s3 = "fixtures/warn-ekm306-s3-access/snapshot.json";
+    for (fail_on, gate, gating, exit, why) in [
+        (
+            "error",
+            "pass",
+            "",
+            0,
+            "warning, below --fail-on error: does not fail the gate",
+        ),
+        (
+            "warning",
+            "fail",
+            "EKM306",
+            1,
+            "warning, at or above --fail-on warning: fails the gate",
+        ),
+        (
+            "never",
+            "pass",
+            "",
+            0,
+            "--fail-on never: does not fail the gate",
+        ),
+    ] {
+        let (code, xml) = junit(s3, &["--fail-on", fail_on]);
+        assert_eq!(code, exit, "--fail-on {fail_on}");
+        let case = junit_case(&xml, "EKM306");
+        assert!(
+            case.contains(r#"<failure type="warning" message="the role grants"#),
+            "--fail-on {fail_on}: {case}"
+        );
+        assert!(case.contains(why), "--fail-on {fail_on}: {case}");
+        assert_eq!(junit_property(&xml, "verdict"), ["ready"]);
+        assert_eq!(junit_property(&xml, "fail-on"), [fail_on]);
+        assert_eq!(junit_property(&xml, "gate"), [gate]);
+        assert_eq!(junit_property(&xml, "gating"), [gating]);
+        assert_eq!(junit_property(&xml, "exit-code"), [exit.to_string()]);
+        assert!(
+            xml.contains(&format!("\ngate: {gate} (--fail-on {fail_on})")),
+            "the suite's output says the gate: {xml}"
+        );
+        assert!(xml.contains(&format!("\nexit code: {exit}]]>")), "{xml}");
+        assert!(xml.contains(r#"failures="1""#), "{xml}");
+        // A passing rule is a bare testcase; a skipped one says why.
+        assert!(junit_case(&xml, "EKM102").ends_with("/>"), "{xml}");
+        assert!(
+            junit_case(&xml, "EKM501").contains(r#"<skipped type="skipped" message="live checks"#),
+            "{xml}"
+        );
+        assert!(!xml.contains("<error"), "{xml}");
+    }
+    // An undecided rule is a failure too, said to be undecided, typed by its severity.
+    let (code, xml) = junit(
+        "fixtures/unknown-ekm101-describe-key-denied/snapshot.json",
+        &[],
+    );
+    assert_eq!(code, 1);
+    let case = junit_case(&xml, "EKM101");
+    assert!(
+        case.contains(r#"<failure type="error" message="could not be decided: "#),
+        "{case}"
+    );
+    let case = junit_case(&xml, "EKM105");
+    assert!(
+        case.contains(r#"<failure type="warning" message="could not be decided: "#)
+            && case.contains("below --fail-on error: does not fail the gate"),
+        "{case}"
+    );
+    assert_eq!(junit_property(&xml, "verdict"), ["not-ready"]);
+    assert_eq!(junit_property(&xml, "gate"), ["fail"]);
+    assert_eq!(
+        junit_property(&xml, "gating"),
+        ["EKM101 EKM102 EKM103 EKM104 EKM107"]
+    );
+    assert_eq!(junit_property(&xml, "exit-code"), ["1"]);
+    assert!(!xml.contains("<error"), "{xml}");
+    // A suppressed finding is skipped with its reason and gates nothing; the others still do.
+    let dir = tempdir();
+    let cfg = dir.join("ekm-check.toml");
+    std::fs::write(
+        &cfg,
+        "[[ignore]]\nrule = \"EKM304\"\nreason = \"migrating to the key ARN in TICKET-1\"\n",
+    )
+    .unwrap();
+    let (code, xml) = junit(ALIAS_FIXTURE, &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let case = junit_case(&xml, "EKM304");
+    assert!(
+        case.contains(
+            r#"<skipped type="suppressed" message="suppressed: migrating to the key ARN in TICKET-1"/>"#
+        ),
+        "{case}"
+    );
+    assert!(
+        junit_case(&xml, "EKM302").contains(r#"<failure type="error""#),
+        "{xml}"
+    );
+    assert_eq!(junit_property(&xml, "gating"), ["EKM302 EKM303"]);
+    assert_eq!(junit_property(&xml, "exit-code"), ["1"]);
 }
 
 #[test]
@@ -846,11 +989,13 @@ fn check_needs_every_snapshot_part_a_missing_one_is_unknown() {
                 "without {part}: {rule} does not name the part: {msg}"
             );
         }
-        // A check never skips for want of a part: only the live rules (no --live) are skipped.
+        // A check never skips for want of a part: only the live rules (no --live) and the
+        // evidence rules (no --evidence) are skipped.
         for r in v["results"].as_array().unwrap() {
             if r["status"] == "skipped" {
+                let id = r["rule"].as_str().unwrap();
                 assert!(
-                    r["rule"].as_str().unwrap().starts_with("EKM5"),
+                    id.starts_with("EKM5") || id.starts_with("EKM7"),
                     "without {part}: {r}"
                 );
             }
@@ -1181,4 +1326,66 @@ fn eval_alias_operation_with_its_target_keys() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not a KMS key ARN"));
+}
+
+#[test]
+fn terraform_plan_flags_and_files_that_are_not_plans() {
+    let plan = "fixtures/ok-tf-plan-update/plan.json";
+    // A plan holds its variables' values; it is one input kind at a time.
+    for (extra, says) in [
+        (
+            &["--var", "a=b"][..],
+            "a plan already holds its variables' values",
+        ),
+        (
+            &["--parameter", "A=b"][..],
+            "a plan already holds its variables' values",
+        ),
+        (&["--terraform", "fixtures"][..], "cannot be used with"),
+        (&["--trust-policy", plan][..], "cannot be used with"),
+    ] {
+        ekm()
+            .args(["lint", "--terraform-plan", plan])
+            .args(extra)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
+    // Not a plan: exit 2, naming the file and what it is.
+    let dir = tempdir();
+    for (name, bytes, says) in [
+        ("notjson.json", &b"terraform plan output"[..], "is not JSON"),
+        (
+            "v2.json",
+            &b"{\"format_version\": \"2.0\", \"planned_values\": {}}"[..],
+            "format_version 2.0",
+        ),
+        ("tfplan", &b"PK\x03\x04"[..], "binary plan file"),
+        (
+            "template.json",
+            &b"{\"Resources\": {}}"[..],
+            "--cloudformation",
+        ),
+    ] {
+        let f = dir.join(name);
+        std::fs::write(&f, bytes).unwrap();
+        ekm()
+            .args(["lint", "--terraform-plan"])
+            .arg(&f)
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains(f.display().to_string())
+                    .and(predicate::str::contains(says)),
+            );
+    }
+    // A plan on standard input.
+    ekm()
+        .args(["lint", "--terraform-plan", "-", "--format", "json"])
+        .write_stdin(std::fs::read(plan).unwrap())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "terraform-plan - role aws_iam_role.ekm key aws_kms_key.ekm",
+        ));
 }

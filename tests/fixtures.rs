@@ -1,5 +1,10 @@
 //! Scenario fixtures: `fixtures/<scenario>/` with `args`, `expect.toml` and golden outputs in
 //! `expected/`. Bless after an intended change: `EKM_BLESS=1 cargo test --test fixtures`.
+//!
+//! The SARIF driver's rules (every rule's descriptions and whole documentation) are the same in
+//! every scenario: they are compared once, with `fixtures/sarif-driver-rules.json`, and each
+//! scenario's `expected/report.sarif` holds the rest of the log, with the rules replaced by
+//! their ids. The tool itself always writes the whole rules (GitHub code scanning needs them).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -82,9 +87,45 @@ fn golden(path: &Path, actual: &str) -> Option<String> {
     }
 }
 
+/// The shared golden of the SARIF driver's rules.
+const SARIF_RULES: &str = "fixtures/sarif-driver-rules.json";
+
+/// A SARIF log split into (the log with each run's `tool.driver.rules` replaced by the rules'
+/// ids, the rules), both pretty-printed as the tool prints. Every run must have the same rules,
+/// and each result's `ruleIndex` must point at its `ruleId`.
+fn split_sarif(sarif: &str) -> Result<(String, String), String> {
+    let mut log: serde_json::Value =
+        serde_json::from_str(sarif).map_err(|e| format!("SARIF is not JSON: {e}"))?;
+    let mut rules: Option<serde_json::Value> = None;
+    let runs = log["runs"].as_array_mut().ok_or("SARIF without runs")?;
+    for run in runs {
+        let these = run["tool"]["driver"]["rules"].take();
+        let list = these.as_array().ok_or("a run without tool.driver.rules")?;
+        for r in run["results"].as_array().into_iter().flatten() {
+            let at = r["ruleIndex"].as_u64().and_then(|i| list.get(i as usize));
+            if at.map(|x| &x["id"]) != Some(&r["ruleId"]) {
+                return Err(format!(
+                    "result {} has ruleIndex {}, which is not its rule",
+                    r["ruleId"], r["ruleIndex"]
+                ));
+            }
+        }
+        run["tool"]["driver"]["rules"] = list.iter().map(|x| x["id"].clone()).collect();
+        match &rules {
+            Some(prev) if *prev != these => return Err("the runs' rules differ".into()),
+            Some(_) => {}
+            None => rules = Some(these),
+        }
+    }
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap() + "\n";
+    Ok((pretty(&log), pretty(&rules.unwrap_or_default())))
+}
+
 #[test]
 fn scenarios() {
     let mut failures = Vec::new();
+    // The SARIF driver's rules of the first scenario with a SARIF report; the others must equal it.
+    let mut sarif_rules: Option<String> = None;
     let all = fixtures();
     assert!(!all.is_empty());
     for dir in &all {
@@ -201,16 +242,58 @@ fn scenarios() {
         if let Some(f) = golden(&dir.join("expected/table.txt"), &table_out) {
             failures.push(format!("{name}: {f}"));
         }
-        let (_, junit_out, _) = run(
+        let (junit_code, junit_out, _) = run(
             dir,
             &["--format", "junit", "--timestamp", "2026-11-28T20:00:00Z"],
         );
+        // Each suite's properties hold the gate decision: the run's exit code, this target's
+        // verdict (the first suite is the first target).
+        let property = |prop: &str| -> Vec<String> {
+            let tag = format!("<property name=\"{prop}\" value=\"");
+            junit_out
+                .match_indices(&tag)
+                .map(|(i, _)| {
+                    let v = &junit_out[i + tag.len()..];
+                    v[..v.find('"').unwrap_or(0)].to_string()
+                })
+                .collect()
+        };
+        let exits = property("exit-code");
+        if exits.is_empty() || exits.iter().any(|e| *e != junit_code.to_string()) {
+            failures.push(format!(
+                "{name}: JUnit's exit-code properties {exits:?}, but the run exits {junit_code}"
+            ));
+        }
+        if property("verdict").first().map(String::as_str) != Some(verdict.as_str()) {
+            failures.push(format!(
+                "{name}: JUnit's verdict property {:?}, the report's {verdict}",
+                property("verdict")
+            ));
+        }
         if let Some(f) = golden(&dir.join("expected/junit.xml"), &junit_out) {
             failures.push(format!("{name}: {f}"));
         }
         let (_, sarif_out, _) = run(dir, &["--format", "sarif"]);
-        if let Some(f) = golden(&dir.join("expected/report.sarif"), &sarif_out) {
-            failures.push(format!("{name}: {f}"));
+        match split_sarif(&sarif_out) {
+            Ok((results, rules)) => {
+                if let Some(f) = golden(&dir.join("expected/report.sarif"), &results) {
+                    failures.push(format!("{name}: {f}"));
+                }
+                match &sarif_rules {
+                    None => {
+                        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(SARIF_RULES);
+                        if let Some(f) = golden(&path, &rules) {
+                            failures.push(format!("{name}: {f}"));
+                        }
+                        sarif_rules = Some(rules);
+                    }
+                    Some(first) if *first != rules => failures.push(format!(
+                        "{name}: the SARIF driver's rules differ from the other scenarios'"
+                    )),
+                    Some(_) => {}
+                }
+            }
+            Err(e) => failures.push(format!("{name}: {e}\n{sarif_out}")),
         }
         // A sensitive value (a NoEcho parameter) is in no output.
         if let Some(secret) = expect.get("never_echo").and_then(|v| v.as_str()) {

@@ -15,6 +15,8 @@ const COMMANDS: &[&str] = &[
     "init",
     "merge-reports",
     "diagnose",
+    "register",
+    "external-keys",
 ];
 
 fn help(cmd: &str, columns: usize) -> String {

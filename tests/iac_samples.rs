@@ -6,8 +6,7 @@
 //!
 //! One function per input kind: [`samples`] lists a kind's samples (files for `cloudformation`
 //! and `plan`, one directory per configuration for `terraform`), [`lint`] runs the command,
-//! [`assert_clear`] holds what every answer must be. The Terraform and plan samples are
-//! collected for their readers; this file reads the CloudFormation ones.
+//! [`assert_clear`] holds what every answer must be.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -108,6 +107,31 @@ fn assert_clear(a: &Answer, sample: &Path, what: &str) {
     assert!(matches!(a.code, 0 | 1), "{what}: exit {}", a.code);
 }
 
+/// Each role of a sample, named with `--role`: checked as a target (a failing one, since
+/// none of the samples trusts OpenAI), in every output format.
+fn each_role_in_every_format(input: &[&str], roles: &[String], sample: &Path) {
+    for role in roles {
+        for format in ["json", "table", "sarif", "junit"] {
+            let args = [input, &["--role", role, "--format", format]].concat();
+            let what = format!("lint {}", args.join(" "));
+            let a = lint(&args);
+            assert!(
+                !a.stderr.contains("panicked") && matches!(a.code, 0 | 1),
+                "{what}: exit {}: {}",
+                a.code,
+                a.stderr
+            );
+            assert!(!a.stdout.trim().is_empty(), "{what}: a report");
+            if format == "json" {
+                assert_clear(&a, sample, &what);
+                let v: J = serde_json::from_str(&a.stdout).unwrap();
+                let source = v["targets"][0]["source"].as_str().unwrap();
+                assert!(source.contains(&format!("role {role}")), "{what}: {source}");
+            }
+        }
+    }
+}
+
 /// The CloudFormation samples no reader could read: scanners' fixtures for parse errors.
 const UNREADABLE: &[(&str, &str)] = &[
     ("checkov/parser-fail.json", "it holds `foo`"),
@@ -158,37 +182,18 @@ fn cloudformation_samples_are_read_without_a_crash_and_answered_clearly() {
         let roles = analyze(&src, file, &Options::default())
             .unwrap_or_else(|e| panic!("{file}: {e}"))
             .roles;
-        for role in roles {
-            for format in ["json", "table", "sarif", "junit"] {
-                let args = [
-                    "--cloudformation",
-                    file,
-                    "--role",
-                    &role,
-                    "--account",
-                    "123456789012",
-                    "--region",
-                    "us-east-1",
-                    "--format",
-                    format,
-                ];
-                let what = format!("lint {}", args.join(" "));
-                let a = lint(&args);
-                assert!(
-                    !a.stderr.contains("panicked") && matches!(a.code, 0 | 1),
-                    "{what}: exit {}: {}",
-                    a.code,
-                    a.stderr
-                );
-                assert!(!a.stdout.trim().is_empty(), "{what}: a report");
-                if format == "json" {
-                    assert_clear(&a, f, &what);
-                    let v: J = serde_json::from_str(&a.stdout).unwrap();
-                    let source = v["targets"][0]["source"].as_str().unwrap();
-                    assert!(source.contains(&format!("role {role}")), "{what}: {source}");
-                }
-            }
-        }
+        each_role_in_every_format(
+            &[
+                "--cloudformation",
+                file,
+                "--account",
+                "123456789012",
+                "--region",
+                "us-east-1",
+            ],
+            &roles,
+            f,
+        );
     }
 }
 
@@ -230,25 +235,34 @@ fn terraform_samples_are_read_without_a_crash_and_answered_clearly() {
         let roles = ekm_check::iac::terraform::targets::analyze(&resources, dir, &opts)
             .unwrap()
             .roles;
-        for role in roles {
-            for format in ["json", "table", "sarif", "junit"] {
-                let args = ["--terraform", dir, "--role", &role, "--format", format];
-                let what = format!("lint {}", args.join(" "));
-                let a = lint(&args);
-                assert!(
-                    !a.stderr.contains("panicked") && matches!(a.code, 0 | 1),
-                    "{what}: exit {}: {}",
-                    a.code,
-                    a.stderr
-                );
-                assert!(!a.stdout.trim().is_empty(), "{what}: a report");
-                if format == "json" {
-                    let v: J = serde_json::from_str(&a.stdout).unwrap();
-                    let source = v["targets"][0]["source"].as_str().unwrap();
-                    assert!(source.contains(&format!("role {role}")), "{what}: {source}");
-                }
-            }
+        each_role_in_every_format(&["--terraform", dir], &roles, d);
+    }
+}
+
+#[test]
+fn plan_samples_are_read_without_a_crash_and_answered_clearly() {
+    let all = samples("plan");
+    assert!(all.len() >= 5, "{} samples", all.len());
+    for f in &all {
+        let file = f.to_str().unwrap();
+        for extra in [
+            &[][..],
+            &["--account", "123456789012", "--region", "us-east-1"],
+        ] {
+            let args = [&["--terraform-plan", file, "--format", "json"][..], extra].concat();
+            let what = format!("lint {}", args.join(" "));
+            let a = lint(&args);
+            assert_clear(&a, f, &what);
+            assert_ne!(a.code, 2, "{what}: a readable plan: {}", a.stderr);
         }
+        // Each role, named with --role: checked as a target, in every output format.
+        let opts = ekm_check::iac::terraform::Options::default();
+        let bytes = std::fs::read(f).unwrap();
+        let (resources, _) = ekm_check::iac::terraform::plan::load(&bytes, file, &opts).unwrap();
+        let roles = ekm_check::iac::terraform::targets::analyze(&resources, file, &opts)
+            .unwrap()
+            .roles;
+        each_role_in_every_format(&["--terraform-plan", file], &roles, f);
     }
 }
 

@@ -1,6 +1,9 @@
 //! The reports against real consumers: the official SARIF validator (`@microsoft/sarif-multitool
 //! validate`) and a JUnit reader (`junitparser`), both installed by `scripts/test-all`. Each
 //! scenario's golden SARIF and JUnit files are validated, plus a report made of hostile text.
+//! A golden SARIF file holds the log without the driver's rules (tests/fixtures.rs compares those
+//! once, with `fixtures/sarif-driver-rules.json`): the log validated is the golden with the rules
+//! put back, which is what the tool wrote.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -136,12 +139,52 @@ fn a_scan_names_its_unreadable_accounts_in_sarif_and_junit() {
     assert!(junit.contains("unreadable"), "{junit}");
 }
 
+/// Each scenario's golden SARIF log with the shared driver's rules put back, as the tool wrote
+/// it, in a temporary directory.
+fn whole_sarif_goldens() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rules: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("fixtures/sarif-driver-rules.json")).unwrap(),
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("ekm-sarif-goldens-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut out = Vec::new();
+    for golden in goldens("report.sarif") {
+        let mut log: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&golden).unwrap()).unwrap();
+        for run in log["runs"].as_array_mut().unwrap() {
+            let ids = &run["tool"]["driver"]["rules"];
+            let want: Vec<&serde_json::Value> =
+                rules.as_array().unwrap().iter().map(|r| &r["id"]).collect();
+            assert_eq!(
+                ids.as_array().unwrap().iter().collect::<Vec<_>>(),
+                want,
+                "{}: the rule ids differ from the shared rules'",
+                golden.display()
+            );
+            run["tool"]["driver"]["rules"] = rules.clone();
+        }
+        let scenario = golden
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap();
+        let f = dir.join(scenario).with_extension("sarif");
+        std::fs::write(&f, serde_json::to_string_pretty(&log).unwrap()).unwrap();
+        out.push(f);
+    }
+    out
+}
+
 #[test]
 fn sarif_passes_the_official_validator() {
     let Some(multitool) = tool("EKM_TEST_SARIF_MULTITOOL", "the SARIF multitool") else {
         return;
     };
-    let mut files = goldens("report.sarif");
+    let mut files = whole_sarif_goldens();
     assert!(files.len() >= 10, "golden SARIF files: {}", files.len());
     let hostile = std::env::temp_dir().join(format!("ekm-hostile-{}.sarif", std::process::id()));
     std::fs::write(&hostile, hostile_report("sarif")).unwrap();
@@ -186,16 +229,31 @@ for path in sys.argv[1:]:
     xml = JUnitXml.fromfile(path)
     for suite in xml:
         cases = list(suite)
+        props = {p.name: p.value for p in suite.properties()}
+        assert props.get("exit-code") in ("0", "1"), (path, props)
         if suite.name == "ekm-check accounts":
             fails = [c for c in cases for r in c.result if isinstance(r, Failure)]
             assert len(fails) == 1 and "444455556666" in fails[0].name, (path, [c.name for c in cases])
             assert suite.failures == 1, path
+            assert props["gate"] == "fail" and props["exit-code"] == "1", (path, props)
             continue
         assert len(cases) == RULES, (path, len(cases))
-        fails = sum(1 for c in cases for r in c.result if isinstance(r, Failure))
+        fails = [r for c in cases for r in c.result if isinstance(r, Failure)]
         errors = sum(1 for c in cases for r in c.result if isinstance(r, Error))
         skipped = sum(1 for c in cases for r in c.result if isinstance(r, Skipped))
-        assert suite.failures == fails and suite.errors == errors and suite.skipped == skipped, path
+        assert suite.failures == len(fails) and suite.errors == errors and suite.skipped == skipped, path
+        # A failing or undecided rule is a failure typed by its severity, never an error.
+        assert errors == 0, path
+        assert all(f.type in ("error", "warning", "info") for f in fails), (path, [f.type for f in fails])
+        # The gate decision: the gating rules are failures, and the gate fails iff there are any.
+        assert props["verdict"] in ("ready", "not-ready", "incomplete"), (path, props)
+        assert props["fail-on"] in ("error", "warning", "never"), (path, props)
+        gating = props["gating"].split()
+        assert props["gate"] == ("fail" if gating else "pass"), (path, props)
+        failed = {c.name.split()[0] for c in cases for r in c.result if isinstance(r, Failure)}
+        assert set(gating) <= failed, (path, gating, failed)
+        if gating:
+            assert props["exit-code"] == "1", (path, props)
         for c in cases:
             assert c.name.startswith("EKM") and c.classname.startswith("ekm-check."), (path, c.name)
 print("ok", len(sys.argv) - 1)

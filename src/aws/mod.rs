@@ -2,6 +2,7 @@
 //! loader that fills an `ekm-check.snapshot/v1` with read-only calls, run concurrently.
 
 pub mod accounts;
+pub mod evidence;
 pub mod live;
 pub mod loader;
 pub mod org;

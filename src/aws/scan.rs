@@ -33,6 +33,8 @@ pub struct ScanOptions {
     pub concurrency: usize,
     /// The expected ExternalId; `None`: each target's trust policy's own values.
     pub external_id: Option<String>,
+    /// `--evidence`: read CloudTrail's event history for each target (EKM701, EKM702).
+    pub evidence: Option<super::evidence::Window>,
 }
 
 /// One (role, key) pair to check.
@@ -553,6 +555,13 @@ pub async fn scan(
                 external_id_from_trust: from_trust,
                 by_wildcard: *by_wildcard,
             });
+        }
+    }
+    if let Some(w) = &opts.evidence {
+        // One lookup per role and per key, shared by the targets that name them.
+        let cache = super::evidence::Cache::default();
+        for t in &mut targets {
+            super::evidence::attach(cfg, &mut t.snapshot, w, &cache).await;
         }
     }
     (targets, disc)

@@ -398,6 +398,39 @@ impl ConnArgs {
     }
 }
 
+/// `--evidence`: read CloudTrail's event history for OpenAI's calls (EKM701, EKM702).
+#[derive(Debug, Clone, Args)]
+pub struct EvidenceArgs {
+    /// Also read CloudTrail's event history (cloudtrail:LookupEvents, read-only) for OpenAI's
+    /// AssumeRole on the role and Encrypt/Decrypt on the key (EKM701, EKM702)
+    #[arg(long)]
+    pub evidence: bool,
+    /// The window --evidence reads: a duration back from now (7d, 36h, 90m) or a time
+    /// (RFC 3339); at most 90 days, what the event history keeps
+    #[arg(long, value_name = "WHEN", default_value = "7d", requires = "evidence")]
+    pub since: String,
+    /// Events read at most per lookup (newest first); beyond it EKM701/EKM702 say what they
+    /// could not see
+    #[arg(long, value_name = "N", default_value_t = crate::aws::evidence::DEFAULT_MAX_EVENTS, requires = "evidence")]
+    pub evidence_max_events: usize,
+}
+
+impl EvidenceArgs {
+    /// The window, when `--evidence` was given.
+    pub fn window(&self) -> Result<Option<crate::aws::evidence::Window>> {
+        if !self.evidence {
+            return Ok(None);
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        crate::aws::evidence::Window::parse(&self.since, self.evidence_max_events, now)
+            .map(Some)
+            .map_err(Error::Usage)
+    }
+}
+
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples (variables keep each line short enough to paste from any terminal):
@@ -411,6 +444,9 @@ Examples (variables keep each line short enough to paste from any terminal):
   ekm-check check --snapshot snap.json \\
     --format json --output report.json \\
     --fail-on warning
+  ekm-check check --kms-arn \"$kms\" \\
+    --role-arn \"$role\" --external-id \"$xid\" \\
+    --evidence --since 7d
 
 Registration values come from the flags, then EKM_KMS_ARN / EKM_ROLE_ARN / \
 EKM_EXTERNAL_ID (an empty variable counts as unset), then ekm-check.toml's \
@@ -421,8 +457,10 @@ opposite, 2 usage error or unreadable input. --fail-on sets the exit code, never
 verdict.")]
 pub struct CheckArgs {
     /// Check a saved snapshot (ekm-check.snapshot/v1) instead of reading AWS
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["live", "profile", "endpoint_url", "org_profile", "org_role_arn"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["live", "profile", "endpoint_url", "org_profile", "org_role_arn", "evidence"])]
     pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
     /// Also do what OpenAI does: assume the role with the ExternalId, encrypt and decrypt as it,
     /// and check that the role refuses a missing or wrong ExternalId (EKM501–EKM503)
     #[arg(long)]
@@ -458,15 +496,21 @@ Example (variables keep each line short enough to paste from any terminal):
   ekm-check lint --terraform infra/ \\
     --var-file prod.tfvars \\
     --account 111122223333 --region us-east-1
+  terraform plan -out=tfplan
+  terraform show -json tfplan > plan.json
+  ekm-check lint --terraform-plan plan.json \\
+    --format sarif --output ekm.sarif
 
-With --cloudformation or --terraform, every role of the IaC that trusts OpenAI's \
-principal (or the one --role LOGICAL_ID_OR_ADDRESS names) is checked with the key \
-its policies name, one report per target (--format json: ekm-check.scan/v1). A new \
-key's ARN is symbolic, built from --account and --region; without them it stays \
-unknown. What the IaC leaves to deployment (Fn::ImportValue, a parameter or \
+With --cloudformation, --terraform or --terraform-plan, every role of the IaC that \
+trusts OpenAI's principal (or the one --role LOGICAL_ID_OR_ADDRESS names) is checked \
+with the key its policies name, one report per target (--format json: \
+ekm-check.scan/v1). A new key's ARN is symbolic, built from --account and --region \
+(a plan's own data.aws_caller_identity and provider region serve too); without them \
+it stays unknown. What the IaC leaves to deployment (Fn::ImportValue, a parameter or \
 variable without a value, NoEcho and sensitive values, a remote module, a data \
-source that needs AWS) makes the rules that need it unknown, naming the resource, \
-attribute and line. No role that trusts OpenAI: exit 1. See docs/iac.md.")]
+source that needs AWS, a plan's values known only after apply) makes the rules that \
+need it unknown, naming the resource, attribute and line. No role that trusts \
+OpenAI: exit 1. See docs/iac.md.")]
 pub struct LintArgs {
     /// The role's trust policy (step 3 of OpenAI's instructions)
     #[arg(long, value_name = "FILE")]
@@ -517,6 +561,8 @@ pub struct SnapshotArgs {
     #[command(flatten)]
     pub registration: RegistrationArgs,
     #[command(flatten)]
+    pub evidence: EvidenceArgs,
+    #[command(flatten)]
     pub aws: AwsArgs,
     /// Write the snapshot to FILE instead of standard output
     #[arg(long, value_name = "FILE")]
@@ -535,7 +581,12 @@ struct AwsRead {
 }
 
 /// Read the account: the snapshot, the caller, and the live results when asked.
-fn read_aws(reg: &Registration, aws: &AwsArgs, live: bool) -> Result<AwsRead> {
+fn read_aws(
+    reg: &Registration,
+    aws: &AwsArgs,
+    live: bool,
+    evidence: Option<&crate::aws::evidence::Window>,
+) -> Result<AwsRead> {
     let missing: Vec<&str> = [
         ("--kms-arn", reg.kms_arn.is_none()),
         ("--role-arn", reg.role_arn.is_none()),
@@ -595,6 +646,10 @@ fn read_aws(reg: &Registration, aws: &AwsArgs, live: bool) -> Result<AwsRead> {
         if let Some(why) = loaded.no_access {
             return Err(Error::NoAccess(why));
         }
+        if let Some(w) = evidence {
+            let cache = crate::aws::evidence::Cache::default();
+            crate::aws::evidence::attach(&cfg, &mut loaded.snapshot, w, &cache).await;
+        }
         let live = if live {
             Some(
                 crate::aws::live::run(&cfg, reg, loaded.caller.as_ref().map(|c| c.1.clone())).await,
@@ -626,7 +681,7 @@ pub fn run_snapshot(a: &SnapshotArgs, out: &mut dyn Write, _err: &mut dyn Write)
     let (reg, _) = a
         .registration
         .resolve(Some((&cfg, cfg_path.as_deref())), None);
-    let read = read_aws(&reg, &a.aws, false)?;
+    let read = read_aws(&reg, &a.aws, false, a.evidence.window()?.as_ref())?;
     let mut text = serde_json::to_string_pretty(&read.snapshot).unwrap_or_default();
     text.push('\n');
     match &a.output {
@@ -650,11 +705,13 @@ pub fn run_check(a: &CheckArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Re
         // Validate the output flags before any AWS call.
         a.output.targets()?;
     }
+    let window = a.evidence.window()?;
     let (inputs, origins, source) = check_inputs(
         a.snapshot.as_deref(),
         &a.registration,
         &a.aws,
         a.live,
+        window.as_ref(),
         Some((&cfg, cfg_path.as_deref())),
     )?;
     finish(inputs, origins, Vec::new(), source, &a.output, &cfg, out)
@@ -667,11 +724,12 @@ pub(crate) fn check_inputs(
     registration: &RegistrationArgs,
     aws: &AwsArgs,
     live: bool,
+    evidence: Option<&crate::aws::evidence::Window>,
     cfg_src: Option<(&Config, Option<&Path>)>,
 ) -> Result<(Inputs, Origins, String)> {
     let Some(path) = snapshot else {
         let (reg, origins) = registration.resolve(cfg_src, None);
-        let read = read_aws(&reg, aws, live)?;
+        let read = read_aws(&reg, aws, live, evidence)?;
         let mut inputs = snapshot::from_aws(&read.snapshot)?;
         inputs.registration = reg;
         inputs.live = read.live;

@@ -96,6 +96,7 @@ pub fn run(a: &DiagnoseArgs, out: &mut dyn Write) -> Result<u8> {
         &a.registration,
         &a.aws,
         false,
+        None,
         Some((&cfg, cfg_path.as_deref())),
     )?;
     let findings = rules::run_all(&inputs);
@@ -126,7 +127,7 @@ pub fn run(a: &DiagnoseArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(if explained { exit::OK } else { exit::FAIL })
 }
 
-fn write_text(found: &[Diagnosis], source: &str, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn write_text(found: &[Diagnosis], source: &str, out: &mut dyn Write) -> Result<()> {
     let width = crate::report::table::width_for(std::io::stdout().is_terminal());
     for d in found {
         out.write_all(

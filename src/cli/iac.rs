@@ -28,6 +28,11 @@ pub struct IacArgs {
     /// aws_iam_role that trusts OpenAI's principal is checked, with the key(s) its policies name
     #[arg(long, value_name = "DIR", conflicts_with_all = ["trust_policy", "permissions", "key_policy", "boundary"])]
     pub terraform: Option<PathBuf>,
+    /// A Terraform plan or state as JSON (terraform show -json PLANFILE > plan.json): every
+    /// aws_iam_role that trusts OpenAI's principal is checked, with the key(s) its policies
+    /// name; what is known only after apply is unknown
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["trust_policy", "permissions", "key_policy", "boundary", "terraform", "cloudformation"])]
+    pub terraform_plan: Option<PathBuf>,
     /// A Terraform variable's value (repeatable; with --terraform)
     #[arg(long = "var", value_name = "KEY=VALUE")]
     pub var: Vec<String>,
@@ -38,13 +43,14 @@ pub struct IacArgs {
     /// A template parameter's value (repeatable); overrides its Default
     #[arg(long, value_name = "KEY=VALUE")]
     pub parameter: Vec<String>,
-    /// The account the stack deploys to (AWS::AccountId); without it ARNs stay unknown
+    /// The account the IaC deploys to (CloudFormation's AWS::AccountId; Terraform's
+    /// aws_caller_identity); without it ARNs stay unknown
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
-    /// The region the stack deploys to (AWS::Region)
+    /// The region the IaC deploys to (AWS::Region; Terraform's aws_region)
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// The partition (AWS::Partition) [default: the region's, e.g. aws]
+    /// The partition (AWS::Partition; aws_partition) [default: the region's, e.g. aws]
     #[arg(long, value_name = "P")]
     pub partition: Option<String>,
     /// The stack's name (AWS::StackName)
@@ -58,7 +64,7 @@ pub struct IacArgs {
 impl IacArgs {
     /// Is an IaC input given?
     pub fn any(&self) -> bool {
-        self.cloudformation.is_some() || self.terraform.is_some()
+        self.cloudformation.is_some() || self.terraform.is_some() || self.terraform_plan.is_some()
     }
 
     /// The IaC-only flags make no sense without IaC; the CloudFormation and Terraform ones
@@ -72,6 +78,12 @@ impl IacArgs {
             .iter()
             .find(|(_, g)| *g)
             {
+                if self.terraform_plan.is_some() {
+                    return Err(Error::Usage(format!(
+                        "{} is a CloudFormation flag (with --cloudformation FILE); a plan already holds its variables' values",
+                        f.0
+                    )));
+                }
                 if self.any() {
                     return Err(Error::Usage(format!(
                         "{} is a CloudFormation flag (with --cloudformation FILE); for Terraform use --var KEY=VALUE",
@@ -182,6 +194,7 @@ fn iac_error(e: IacError) -> Error {
 enum Kind {
     CloudFormation,
     Terraform,
+    Plan,
 }
 
 impl Kind {
@@ -189,6 +202,7 @@ impl Kind {
         match self {
             Kind::CloudFormation => "cloudformation",
             Kind::Terraform => "terraform",
+            Kind::Plan => "terraform-plan",
         }
     }
 }
@@ -216,6 +230,14 @@ pub fn run(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
         let analysis =
             terraform::targets::analyze(&resources, &name, &opts).map_err(Error::Usage)?;
         (Kind::Terraform, name, analysis, notes)
+    } else if let Some(path) = &a.iac.terraform_plan {
+        let name = path.display().to_string();
+        let opts = a.iac.terraform_options(flags.role_arn.clone())?;
+        let bytes = input::read_bytes(path)?;
+        let (resources, notes) = terraform::plan::load(&bytes, &name, &opts).map_err(iac_error)?;
+        let analysis =
+            terraform::targets::analyze(&resources, &name, &opts).map_err(Error::Usage)?;
+        (Kind::Plan, name, analysis, notes)
     } else {
         unreachable!("any() holds")
     };
@@ -295,6 +317,7 @@ fn target_report(
     let label = match kind {
         Kind::CloudFormation => format!("template {file}"),
         Kind::Terraform => format!("configuration {file}"),
+        Kind::Plan => format!("plan {file}"),
     };
     let Target {
         role,
@@ -311,6 +334,34 @@ fn target_report(
             reg.external_id = Some(x.clone());
             origins.external_id = Some(format!("{label} ({role}'s trust policy)"));
             assumed.push(external_id_from_trust_note(Some(x)));
+        }
+    }
+    // A key outside the IaC (created elsewhere): the one the role's policies name by ARN, or
+    // --kms-arn. Its policy is AWS's default, as lint assumes without --key-policy; the rest of
+    // it is read from AWS by `check`.
+    if key.is_none() && matches!(inputs.key, crate::inputs::Part::Absent(_)) {
+        if reg.kms_arn.is_none() {
+            if let Some(arn) = crate::iac::key_outside(&inputs) {
+                origins.kms_arn = Some(format!("{label} ({role}'s policies)"));
+                reg.kms_arn = Some(arn);
+            }
+        }
+        if let Some(arn) = reg.kms_arn.clone() {
+            if let Some(d) = crate::inputs::default_key_policy(Some(&arn)) {
+                let why = format!(
+                    "the key {arn} is not in {file}: `ekm-check check` reads it from AWS once the role exists"
+                );
+                inputs.key_policy = crate::inputs::Part::Present(d);
+                inputs.key_policy_assumed = true;
+                inputs.key = crate::inputs::Part::Absent(why.clone());
+                inputs.rotation = crate::inputs::Part::Absent(why.clone());
+                inputs.aliases = crate::inputs::Part::Absent(why.clone());
+                inputs.grants = crate::inputs::Part::Absent(why.clone());
+                inputs.key_tags = crate::inputs::Part::Absent(why.clone());
+                assumed.push(format!(
+                    "{arn} is not in {file}: its key policy is assumed to be AWS's default (the account's root may use kms:*)"
+                ));
+            }
         }
     }
     inputs.registration = reg;

@@ -49,6 +49,10 @@ pub struct InitArgs {
     /// administrator read the SCPs and RCPs for ekm-check (--org-profile / --org-role-arn)
     #[arg(long)]
     pub org_reader_policy: bool,
+    /// With --checker-policy or --member-role-policy: add cloudtrail:LookupEvents, which
+    /// `check --evidence` and `scan --evidence` need
+    #[arg(long)]
+    pub evidence: bool,
 }
 
 /// The read-only policy for the identity (in the management account or a delegated
@@ -128,16 +132,33 @@ const KEY_ID_PLACEHOLDER: &str = "<KEY_ID>";
 pub fn run(a: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     let (cfg, _) = config::load(a.config.as_deref())?;
     let reg = a.registration.registration().or(&cfg.registration());
+    if a.evidence && !a.checker_policy && !a.member_role_policy {
+        return Err(Error::Usage(
+            "--evidence adds cloudtrail:LookupEvents to --checker-policy or --member-role-policy: give one of them".into(),
+        ));
+    }
     if a.org_reader_policy {
         writeln!(out, "{}", fixes::pretty(&org_reader_policy()))?;
         return Ok(exit::OK);
     }
     if a.member_role_policy {
-        writeln!(out, "{}", fixes::pretty(&member_role_policy()))?;
+        let p = member_role_policy();
+        let p = if a.evidence {
+            fixes::with_lookup_events(p)
+        } else {
+            p
+        };
+        writeln!(out, "{}", fixes::pretty(&p))?;
         return Ok(exit::OK);
     }
     if a.checker_policy {
-        writeln!(out, "{}", fixes::pretty(&fixes::checker_policy(&reg)))?;
+        let p = fixes::checker_policy(&reg);
+        let p = if a.evidence {
+            fixes::with_lookup_events(p)
+        } else {
+            p
+        };
+        writeln!(out, "{}", fixes::pretty(&p))?;
         return Ok(exit::OK);
     }
     let missing: Vec<&str> = [

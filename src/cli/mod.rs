@@ -5,9 +5,11 @@ pub mod catalog;
 pub mod check;
 pub mod diagnose;
 pub mod eval;
+pub mod external_keys;
 pub mod iac;
 pub mod init;
 pub mod merge;
+pub mod register;
 pub mod scan;
 
 use std::ffi::OsString;
@@ -59,6 +61,11 @@ pub enum Command {
     Scan(scan::ScanArgs),
     /// Read an error OpenAI returned, and find its causes in your account (or a snapshot)
     Diagnose(diagnose::DiagnoseArgs),
+    /// Run the check, then register the key with OpenAI's Management API, validate it, and
+    /// optionally create a project that uses it
+    Register(register::RegisterArgs),
+    /// List the keys registered with OpenAI, and validate each
+    ExternalKeys(external_keys::ExternalKeysArgs),
     /// Join scan reports split across CI jobs into one (every target, every account, the counts)
     MergeReports(merge::MergeArgs),
     /// Decide one IAM request (or a batch) against policy documents, and explain the answer
@@ -119,6 +126,8 @@ where
         Command::Scan(a) => scan::run(&a, out, err),
         Command::MergeReports(a) => merge::run(&a, out),
         Command::Diagnose(a) => diagnose::run(&a, out),
+        Command::Register(a) => register::run(&a, out),
+        Command::ExternalKeys(a) => external_keys::run(&a, out),
         Command::Eval(a) => eval::run(&a, out, err),
         Command::Init(a) => init::run(&a, out, err),
         Command::Rules(a) => catalog::run_rules(&a, out),

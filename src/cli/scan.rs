@@ -39,6 +39,12 @@ Examples (variables keep each line short enough to paste from any terminal):
   ekm-check scan --organization \\
     --member-role ekm-check-readonly --ou ou-ab12-11111111 \\
     --format jsonl --output scan.jsonl
+  ekm-check scan --evidence --since 1d \\
+    --baseline yesterday.json
+
+--evidence reads CloudTrail's event history (cloudtrail:LookupEvents) for OpenAI's calls on \
+each target's role and key: EKM701 fails when they failed in the window, EKM702 notes when \
+there were none.
 
 --organization (with the management account's or a delegated administrator's credentials) \
 lists the organization's active accounts and enters each as --member-role; every account \
@@ -102,6 +108,8 @@ pub struct ScanArgs {
     /// a delegated administrator) with the scanned account's credentials
     #[arg(long, value_name = "ARN")]
     pub org_role_arn: Option<String>,
+    #[command(flatten)]
+    pub evidence: super::check::EvidenceArgs,
     #[command(flatten)]
     pub conn: super::check::ConnArgs,
     #[command(flatten)]
@@ -325,6 +333,7 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
     };
     let baseline = a.baseline.as_deref().map(load_baseline).transpose()?;
     let external_id = a.external_id.clone().or(cfg.registration().external_id);
+    let evidence = a.evidence.window()?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -481,6 +490,7 @@ pub fn run(a: &ScanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8>
                 regions: regions_for(&sdk),
                 concurrency: a.concurrency,
                 external_id: external_id.clone(),
+                evidence,
             };
             let (targets, disc) =
                 crate::aws::scan::scan(&sdk, &opts, collected_at, org, org_cache).await;

@@ -17,7 +17,7 @@ use super::intrinsics::{Open, Param, Pseudo, Res, Resolved, Resolver, Resources,
 use super::managed_policies;
 pub use super::{Analysis, Target};
 use crate::inputs::{Doc, Inputs, KeyMeta, Part, RoleInfo};
-use crate::json::{Member, Node, Pos, Value};
+use crate::json::{Node, Pos, Value};
 use crate::policy::{Effect, Policy, PolicyKind};
 
 /// OpenAI's AWS account.
@@ -475,7 +475,7 @@ fn as_document(v: &Node, path: &str, what: &str) -> Result<Node, String> {
     match &v.value {
         Value::String(s) => match crate::json::parse(s) {
             Ok(mut n) => {
-                relocate(&mut n, v.pos);
+                n.relocate(v.pos);
                 Ok(n)
             }
             Err(e) => Err(format!(
@@ -484,19 +484,6 @@ fn as_document(v: &Node, path: &str, what: &str) -> Result<Node, String> {
             )),
         },
         _ => Ok(v.clone()),
-    }
-}
-
-/// Give every value of a document parsed from a template string the string's position.
-fn relocate(n: &mut Node, pos: Pos) {
-    n.pos = pos;
-    match &mut n.value {
-        Value::Array(items) => items.iter_mut().for_each(|i| relocate(i, pos)),
-        Value::Object(members) => members.iter_mut().for_each(|m: &mut Member| {
-            m.key_pos = pos;
-            relocate(&mut m.value, pos);
-        }),
-        _ => {}
     }
 }
 
@@ -580,18 +567,6 @@ struct RoleDocs {
     raw: Vec<Node>,
 }
 
-fn push(part: &mut Part<Vec<Doc>>, d: Result<Doc, String>) {
-    match (part, d) {
-        (Part::Present(v), Ok(d)) => v.push(d),
-        (p @ Part::Present(_), Err(e)) => *p = Part::Error(e),
-        (Part::Error(old), Err(e)) => {
-            old.push_str("; ");
-            old.push_str(&e);
-        }
-        _ => {}
-    }
-}
-
 fn role_docs(t: &Template, cx: &Resolver<'_>, role: &str) -> RoleDocs {
     let rpos = t.resource(role).map(|r| r.pos).unwrap_or_default();
     let rn = t.role_name(cx, role, rpos).ok();
@@ -622,9 +597,9 @@ fn role_docs(t: &Template, cx: &Resolver<'_>, role: &str) -> RoleDocs {
         }
         let d = policy_resource_doc(t, cx, name, r, PolicyKind::Identity);
         if r.ty == "AWS::IAM::ManagedPolicy" {
-            push(&mut out.attached, d);
+            super::push_doc(&mut out.attached, d);
         } else {
-            push(&mut out.inline, d);
+            super::push_doc(&mut out.inline, d);
         }
     }
     managed_policy_arns(t, cx, role, &mut out);
@@ -675,7 +650,7 @@ fn inline_policies(t: &Template, cx: &Resolver<'_>, role: &str, out: &mut RoleDo
         })) => items,
         Ok(_) => return,
         Err(e) => {
-            push(&mut out.inline, Err(t.describe_open(role, "Policies", &e)));
+            super::push_doc(&mut out.inline, Err(t.describe_open(role, "Policies", &e)));
             return;
         }
     };
@@ -700,7 +675,7 @@ fn inline_policies(t: &Template, cx: &Resolver<'_>, role: &str, out: &mut RoleDo
                 d.name = p.get("PolicyName").and_then(text);
                 d
             });
-        push(&mut out.inline, d);
+        super::push_doc(&mut out.inline, d);
     }
 }
 
@@ -722,11 +697,11 @@ fn managed_policy_arns(t: &Template, cx: &Resolver<'_>, role: &str, out: &mut Ro
                     "{role}.ManagedPolicyArns is not a list ({}:{})",
                     t.path, v.pos.line
                 );
-                push(&mut out.attached, Err(e));
+                super::push_doc(&mut out.attached, Err(e));
                 return;
             }
             Err(e) => {
-                push(
+                super::push_doc(
                     &mut out.attached,
                     Err(t.describe_open(role, "ManagedPolicyArns", &e)),
                 );
@@ -741,7 +716,7 @@ fn managed_policy_arns(t: &Template, cx: &Resolver<'_>, role: &str, out: &mut Ro
             if let Some(raw) = t.raw(r, "PolicyDocument") {
                 out.raw.push(raw.clone());
             }
-            push(
+            super::push_doc(
                 &mut out.attached,
                 policy_resource_doc(t, cx, m, r, PolicyKind::Identity),
             );
@@ -756,7 +731,7 @@ fn managed_policy_arns(t: &Template, cx: &Resolver<'_>, role: &str, out: &mut Ro
             Ok(Resolved::NoValue) => continue,
             Ok(Resolved::Value(v)) => v,
             Err(e) => {
-                push(
+                super::push_doc(
                     &mut out.attached,
                     Err(t.describe_open(role, "ManagedPolicyArns", &e)),
                 );
@@ -767,7 +742,7 @@ fn managed_policy_arns(t: &Template, cx: &Resolver<'_>, role: &str, out: &mut Ro
             template_policy(m, out);
             continue;
         }
-        push(
+        super::push_doc(
             &mut out.attached,
             managed_arn_doc(t, cx, role, &arn, PolicyKind::Identity),
         );
@@ -1034,7 +1009,7 @@ fn target(
     if let Some(k) = key {
         key_parts(t, cx, k, &mut inputs, &mut assumed);
     } else {
-        no_key(t, &mut inputs);
+        super::no_key(&mut inputs, &format!("AWS::KMS::Key of {}", t.path));
     }
     Target {
         role: role.to_string(),
@@ -1043,32 +1018,6 @@ fn target(
         assumed,
         trust_external_ids,
     }
-}
-
-/// The key parts when the role's policies name no key of the template: open when a policy is
-/// (its key may be the open value), else not in the template.
-fn no_key(t: &Template, inputs: &mut Inputs) {
-    let open = [&inputs.inline_policies, &inputs.attached_policies]
-        .into_iter()
-        .find_map(|p| match p {
-            Part::Error(e) => Some(e.clone()),
-            _ => None,
-        });
-    fn part<T>(open: &Option<String>, path: &str, what: &str) -> Part<T> {
-        match open {
-            Some(e) => Part::Error(format!("the key the role's policies name is open: {e}")),
-            None => Part::Absent(format!(
-                "the role's policies name no AWS::KMS::Key of {path} ({what}; give --kms-arn for a key outside it)"
-            )),
-        }
-    }
-    let p = t.path.as_str();
-    inputs.key = part(&open, p, "its metadata");
-    inputs.key_policy = part(&open, p, "its key policy");
-    inputs.rotation = part(&open, p, "its rotation");
-    inputs.aliases = part(&open, p, "its aliases");
-    inputs.grants = part(&open, p, "its grants");
-    inputs.key_tags = part(&open, p, "its tags");
 }
 
 fn tags(t: &Template, cx: &Resolver<'_>, name: &str) -> Part<Vec<(String, String)>> {
@@ -1150,47 +1099,27 @@ fn key_parts(
 }
 
 fn key_meta(t: &Template, cx: &Resolver<'_>, key: &str, arn: Option<&String>) -> Part<KeyMeta> {
-    let read = || -> Result<J, String> {
-        let spec = t
-            .prop_str(cx, key, "KeySpec")?
-            .unwrap_or_else(|| "SYMMETRIC_DEFAULT".into());
-        let usage = t
-            .prop_str(cx, key, "KeyUsage")?
-            .unwrap_or_else(|| "ENCRYPT_DECRYPT".into());
-        let enabled = t.prop_bool(cx, key, "Enabled")?.unwrap_or(true);
-        let multi = t.prop_bool(cx, key, "MultiRegion")?.unwrap_or(false);
-        let origin = t
-            .prop_str(cx, key, "Origin")?
-            .unwrap_or_else(|| "AWS_KMS".into());
-        let mut m = json!({
-            "KeyId": t.key_id(cx, key),
-            "Enabled": enabled,
-            "KeyUsage": usage,
-            "KeyState": if enabled { "Enabled" } else { "Disabled" },
-            "Origin": origin,
-            "KeyManager": "CUSTOMER",
-            "KeySpec": spec,
-            "MultiRegion": multi,
-        });
-        if spec == "SYMMETRIC_DEFAULT" {
-            m["EncryptionAlgorithms"] = json!(["SYMMETRIC_DEFAULT"]);
-        }
-        if let Some(a) = arn {
-            m["Arn"] = a.as_str().into();
-        }
-        if let Some(acct) = &cx.pseudo.account {
-            m["AWSAccountId"] = acct.as_str().into();
-        }
-        if multi {
-            m["MultiRegionConfiguration"] = json!({"MultiRegionKeyType": "PRIMARY"});
-        }
-        if let Some(d) = t.prop_str(cx, key, "Description").ok().flatten() {
-            m["Description"] = d.into();
-        }
-        Ok(m)
+    let read = || -> Result<KeyMeta, String> {
+        Ok(super::key_metadata(super::KeySettings {
+            key_id: t.key_id(cx, key),
+            spec: t
+                .prop_str(cx, key, "KeySpec")?
+                .unwrap_or_else(|| "SYMMETRIC_DEFAULT".into()),
+            usage: t
+                .prop_str(cx, key, "KeyUsage")?
+                .unwrap_or_else(|| "ENCRYPT_DECRYPT".into()),
+            enabled: t.prop_bool(cx, key, "Enabled")?.unwrap_or(true),
+            multi_region: t.prop_bool(cx, key, "MultiRegion")?.unwrap_or(false),
+            origin: t
+                .prop_str(cx, key, "Origin")?
+                .unwrap_or_else(|| "AWS_KMS".into()),
+            arn: arn.cloned(),
+            account: cx.pseudo.account.clone(),
+            description: t.prop_str(cx, key, "Description").ok().flatten(),
+        }))
     };
     match read() {
-        Ok(m) => Part::Present(KeyMeta(m)),
+        Ok(m) => Part::Present(m),
         Err(e) => Part::Error(e),
     }
 }

@@ -24,6 +24,15 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// The flag's value: `error`, `warning` or `never`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Never => "never",
+        }
+    }
+
     /// Does a finding of this severity and status fail the gate?
     pub fn gates(self, severity: Severity, status: Status) -> bool {
         let bad = matches!(status, Status::Fail | Status::Unknown);
@@ -209,4 +218,13 @@ impl Report {
     pub fn gating(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| self.gates(f))
     }
+}
+
+/// The exit code a run with these targets and (for `scan`) accounts ends with: 0 when every
+/// target passes its gate and no account was read incompletely or not at all, else 1 (the
+/// contract's exit codes; `check`, `lint` and `scan` decide theirs the same way, and the
+/// fixtures test holds JUnit's `exit-code` property to the process's).
+pub fn exit_code(reports: &[Report], accounts: &[accounts::AccountEntry]) -> u8 {
+    let passes = reports.iter().all(Report::passes) && !accounts.iter().any(|a| a.status.fails());
+    if passes { 0 } else { 1 }
 }

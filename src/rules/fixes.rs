@@ -113,6 +113,20 @@ pub fn checker_policy(reg: &crate::inputs::Registration) -> J {
     })
 }
 
+/// `policy` with the statement `--evidence` needs: `cloudtrail:LookupEvents` (read-only; it
+/// takes no resource-level permission, so `*`).
+pub fn with_lookup_events(mut policy: J) -> J {
+    if let Some(st) = policy.get_mut("Statement").and_then(J::as_array_mut) {
+        st.push(json!({
+            "Sid": "EkmCheckReadCloudTrailEventHistory",
+            "Effect": "Allow",
+            "Action": "cloudtrail:LookupEvents",
+            "Resource": "*"
+        }));
+    }
+    policy
+}
+
 /// The statement of AWS's default key policy: the key's account may use the key, which
 /// delegates to IAM (the account's IAM policies then decide who may).
 pub fn default_key_policy_statement(partition: &str, key_account: &str) -> J {

@@ -19,6 +19,7 @@ pub mod support_inputs;
 pub mod support_keypolicy;
 
 // The rule families, one folder each (`RULES` below keeps the catalogue order).
+pub mod evidence;
 pub mod inputs;
 pub mod key;
 pub mod key_policy;
@@ -82,6 +83,7 @@ pub enum Family {
     Trust,
     Live,
     Organization,
+    Evidence,
 }
 
 impl Family {
@@ -94,6 +96,7 @@ impl Family {
             Family::Trust => "trust",
             Family::Live => "live",
             Family::Organization => "organization",
+            Family::Evidence => "evidence",
         }
     }
 }
@@ -335,6 +338,8 @@ rules!(
     organization::ekm602_rcp_blocks_openai,
     organization::ekm603_scp_blocks_role,
     organization::ekm604_rcp_blocks_kms,
+    evidence::ekm701_openai_calls_failing,
+    evidence::ekm702_openai_calls_absent,
 );
 
 /// Find a rule by id (`EKM102`, case-insensitive) or slug.
@@ -364,11 +369,14 @@ pub fn run_all(inputs: &Inputs) -> Vec<Finding> {
                 && (r.meta.id != "EKM307" || boundary)
                 && decided
             {
-                o.message.push_str(if inputs.iac {
-                    " (assuming AWS's default key policy: the key sets none)"
-                } else {
-                    " (assuming AWS's default key policy: no --key-policy was given)"
-                });
+                o.message
+                    .push_str(if inputs.iac && matches!(inputs.key, Part::Absent(_)) {
+                        " (assuming AWS's default key policy: the key is not in the IaC)"
+                    } else if inputs.iac {
+                        " (assuming AWS's default key policy: the key sets none)"
+                    } else {
+                        " (assuming AWS's default key policy: no --key-policy was given)"
+                    });
             }
             // lint with --permissions but no --boundary assumes the role has none (IaC says so).
             if inputs.lint && !inputs.iac && r.meta.id == "EKM307" && !boundary && decided {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod cloudformation;
+pub mod openai;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -186,6 +187,41 @@ pub enum Action {
     Truncate,
     /// Close the connection without answering.
     Drop,
+    /// Answer from the test itself, never from moto: for what moto lacks (CloudTrail's
+    /// LookupEvents). The responder gets the request's head and body, and returns the status and
+    /// the JSON body.
+    Reply(Responder),
+}
+
+/// A test's own answer to a call: (request head, request body) -> (status, JSON body).
+pub type Respond = dyn Fn(&str, &[u8]) -> (u16, String) + Send + Sync;
+
+#[derive(Clone)]
+pub struct Responder(pub Arc<Respond>);
+
+impl std::fmt::Debug for Responder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Responder")
+    }
+}
+
+impl Fault {
+    /// Answer `operation` with `f` instead of forwarding it.
+    pub fn reply(
+        operation: &str,
+        f: impl Fn(&str, &[u8]) -> (u16, String) + Send + Sync + 'static,
+    ) -> Fault {
+        Fault::new(operation, Action::Reply(Responder(Arc::new(f))))
+    }
+}
+
+/// The region a SigV4-signed request was signed for (its credential scope).
+pub fn signed_region(head: &str) -> String {
+    head.split("Credential=")
+        .nth(1)
+        .and_then(|c| c.split('/').nth(2))
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// A fault to inject on one operation.
@@ -318,7 +354,8 @@ fn operation(head: &[u8], body: &[u8]) -> (String, String) {
 }
 
 fn error_response(service: &str, code: &str, status: u16) -> Vec<u8> {
-    let (ctype, body) = if service == "kms" || service == "organizations" {
+    let (ctype, body) = if service == "kms" || service == "organizations" || service == "cloudtrail"
+    {
         (
             "application/x-amz-json-1.1",
             format!(r#"{{"__type":"{code}","message":"injected by the test proxy"}}"#),
@@ -370,7 +407,11 @@ async fn serve(
         let fault = faults
             .iter()
             .find(|f| {
+                // A throttle that has thrown its share gives way to the next fault listed
+                // (e.g. a Reply for what moto lacks).
+                let spent = matches!(f.action, Action::Throttle { times } if calls_so_far > times);
                 f.operation == op
+                    && !spent
                     && f.when.as_deref().is_none_or(|w| {
                         let b = String::from_utf8_lossy(&body);
                         b.contains(w) || b.contains(&w.replace(':', "%3A").replace('/', "%2F"))
@@ -384,7 +425,7 @@ async fn serve(
                 continue;
             }
             Some(Action::Throttle { times }) if calls_so_far <= times => {
-                let code = if service == "kms" {
+                let code = if service == "kms" || service == "cloudtrail" {
                     "ThrottlingException"
                 } else {
                     "Throttling"
@@ -393,6 +434,17 @@ async fn serve(
                 continue;
             }
             Some(Action::Slow(d)) => tokio::time::sleep(d).await,
+            Some(Action::Reply(r)) => {
+                let (status, json) = (r.0)(&String::from_utf8_lossy(&head), &body);
+                seen.lock().unwrap()[index].response = json.clone().into_bytes();
+                let resp = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nx-amzn-RequestId: test\r\n\r\n{json}",
+                    json.len()
+                );
+                down.write_all(resp.as_bytes()).await?;
+                seen.lock().unwrap()[index].answered = Some(std::time::Instant::now());
+                continue;
+            }
             Some(Action::Drop) => return Ok(()),
             _ => {}
         }

@@ -34,18 +34,7 @@ pub fn node(value: Value, pos: Pos) -> Node {
 
 /// Give every value of a node one position (a value used away from where it was written).
 pub fn relocated(mut n: Node, pos: Pos) -> Node {
-    fn walk(n: &mut Node, pos: Pos) {
-        n.pos = pos;
-        match &mut n.value {
-            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, pos)),
-            Value::Object(members) => members.iter_mut().for_each(|m| {
-                m.key_pos = pos;
-                walk(&mut m.value, pos);
-            }),
-            _ => {}
-        }
-    }
-    walk(&mut n, pos);
+    n.relocate(pos);
     n
 }
 

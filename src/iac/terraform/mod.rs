@@ -14,7 +14,7 @@
 pub mod config;
 pub mod eval;
 pub mod functions;
-
+pub mod plan;
 pub mod policy_document;
 pub mod targets;
 

@@ -6,14 +6,12 @@
 //! the values mean. An open attribute makes the part that holds it `Error`, so exactly the rules
 //! that need it are `unknown`.
 
-use serde_json::{Value as J, json};
-
 use super::{Attr, Options, Resource};
 use crate::iac::managed_policies;
 use crate::iac::{Analysis, Target};
 use crate::inputs::{Doc, Inputs, KeyMeta, Part, RoleInfo};
-use crate::json::{Member, Node, Pos, Value};
-use crate::policy::{Effect, Policy, PolicyKind};
+use crate::json::{Node, Value};
+use crate::policy::PolicyKind;
 
 /// OpenAI's AWS account.
 const OPENAI_ACCOUNT: &str = "790389265272";
@@ -136,7 +134,7 @@ fn document(r: &Resource, name: &str, a: &Attr) -> Result<(Node, String, String)
     match &v.value {
         Value::String(s) => match crate::json::parse(s) {
             Ok(mut n) => {
-                relocate(&mut n, v.pos);
+                n.relocate(v.pos);
                 Ok((n, r.file.clone(), pointer))
             }
             Err(e) => Err(format!(
@@ -163,19 +161,6 @@ fn line_suffix(line: u32) -> String {
     }
 }
 
-/// Give every value of a document parsed from a string the string's position.
-fn relocate(n: &mut Node, pos: Pos) {
-    n.pos = pos;
-    match &mut n.value {
-        Value::Array(items) => items.iter_mut().for_each(|i| relocate(i, pos)),
-        Value::Object(members) => members.iter_mut().for_each(|m: &mut Member| {
-            m.key_pos = pos;
-            relocate(&mut m.value, pos);
-        }),
-        _ => {}
-    }
-}
-
 fn make_doc(r: &Resource, name: &str, a: &Attr, kind: PolicyKind) -> Result<Doc, String> {
     let (n, file, pointer) = document(r, name, a)?;
     let file = if file.is_empty() { None } else { Some(file) };
@@ -186,18 +171,6 @@ fn make_doc(r: &Resource, name: &str, a: &Attr, kind: PolicyKind) -> Result<Doc,
         file.as_deref(),
         &pointer,
     ))
-}
-
-fn push(part: &mut Part<Vec<Doc>>, d: Result<Doc, String>) {
-    match (part, d) {
-        (Part::Present(v), Ok(d)) => v.push(d),
-        (p @ Part::Present(_), Err(e)) => *p = Part::Error(e),
-        (Part::Error(old), Err(e)) => {
-            old.push_str("; ");
-            old.push_str(&e);
-        }
-        _ => {}
-    }
 }
 
 struct RoleDocs {
@@ -216,7 +189,7 @@ fn role_docs(set: &Set<'_>, role: &Resource) -> RoleDocs {
     // inline_policy { name, policy } blocks of the role.
     if let Some(a) = role.attr("inline_policy") {
         match &a.value {
-            Err(e) => push(&mut out.inline, Err(e.clone())),
+            Err(e) => crate::iac::push_doc(&mut out.inline, Err(e.clone())),
             Ok(Node {
                 value: Value::Array(items),
                 ..
@@ -238,7 +211,7 @@ fn role_docs(set: &Set<'_>, role: &Resource) -> RoleDocs {
                         d.name = item.get("name").and_then(super::scalar_text);
                     }
                     out.attrs.push((role.clone(), what));
-                    push(&mut out.inline, d);
+                    crate::iac::push_doc(&mut out.inline, d);
                 }
             }
             Ok(_) => {}
@@ -254,12 +227,12 @@ fn role_docs(set: &Set<'_>, role: &Resource) -> RoleDocs {
             d.name = rp.str("name").ok().flatten();
         }
         out.attrs.push((rp.clone(), "policy".into()));
-        push(&mut out.inline, d);
+        crate::iac::push_doc(&mut out.inline, d);
     }
     // Attached: managed_policy_arns, role_policy_attachment, policy_attachment.
     if let Some(a) = role.attr("managed_policy_arns") {
         match &a.value {
-            Err(e) => push(&mut out.attached, Err(e.clone())),
+            Err(e) => crate::iac::push_doc(&mut out.attached, Err(e.clone())),
             Ok(Node {
                 value: Value::Array(items),
                 ..
@@ -321,7 +294,7 @@ fn attach(set: &Set<'_>, role: &Resource, a: &Attr, what: &str, out: &mut RoleDo
     if let Some(p) = policy_named(set, a, single) {
         out.attrs.push((p.clone(), "policy".into()));
     }
-    push(&mut out.attached, d);
+    crate::iac::push_doc(&mut out.attached, d);
 }
 
 /// A managed policy given by ARN: one of the configuration's `aws_iam_policy`, an AWS-managed
@@ -422,49 +395,14 @@ fn keys_named<'r>(set: &Set<'r>, docs: &RoleDocs) -> Vec<&'r Resource> {
 }
 
 fn alias_targets(alias: &Resource, key: &Resource) -> bool {
-    let Some(t) = alias.attr("target_key_id") else {
-        return false;
-    };
-    if refers_to(t, key) {
-        return true;
-    }
-    let v = t.value.as_ref().ok().and_then(super::scalar_text);
-    v.is_some()
-        && (v == key.str("key_id").ok().flatten()
-            || v == key.str("id").ok().flatten()
-            || v == key.str("arn").ok().flatten())
+    alias
+        .attr("target_key_id")
+        .is_some_and(|t| names_key(t, key))
 }
 
 /// The `Resource` strings of the statements that allow Encrypt or Decrypt.
 fn allowed_resources(doc: &Node) -> Option<Vec<String>> {
-    let p = Policy::from_value(&doc.to_serde(), PolicyKind::Identity, "document");
-    let ctx = crate::eval::Context::default();
-    let mut out = Vec::new();
-    let v = doc.to_serde();
-    let sts: Vec<J> = match v.get("Statement") {
-        Some(J::Array(a)) => a.clone(),
-        Some(o @ J::Object(_)) => vec![o.clone()],
-        _ => return Some(out),
-    };
-    for (s, raw) in p.statements.iter().zip(sts.iter()) {
-        let hit = |a: &str| {
-            s.action
-                .patterns
-                .iter()
-                .any(|x| x.matches(a, &ctx).is_true())
-                != s.action.negated
-        };
-        if s.effect == Effect::Allow && (hit("kms:encrypt") || hit("kms:decrypt")) {
-            match raw.get("Resource") {
-                Some(J::String(r)) => out.push(r.clone()),
-                Some(J::Array(a)) => {
-                    out.extend(a.iter().filter_map(|x| x.as_str().map(String::from)))
-                }
-                _ => {}
-            }
-        }
-    }
-    Some(out)
+    Some(crate::iac::encrypt_decrypt_resources(&doc.to_serde()))
 }
 
 fn targets_of(set: &Set<'_>, role: &Resource, opts: &Options) -> Vec<Target> {
@@ -503,7 +441,10 @@ fn target(
     inputs.iac = true;
     inputs.role_at = (role.line > 0).then(|| (role.file.clone(), role.line));
     inputs.key_at = key.filter(|k| k.line > 0).map(|k| (k.file.clone(), k.line));
-    inputs.organization = Part::Absent(format!("{} holds the configuration only", set.label));
+    inputs.organization = Part::Absent(format!(
+        "{} holds no organization's SCPs or RCPs",
+        set.label
+    ));
     let arn = role.str("arn");
     inputs.registration.role_arn = arn.as_ref().ok().cloned().flatten();
     inputs.role = Part::Present(RoleInfo {
@@ -527,7 +468,7 @@ fn target(
     };
     match key {
         Some(k) => key_parts(set, k, &mut inputs, &mut assumed, opts),
-        None => no_key(set, &mut inputs),
+        None => crate::iac::no_key(&mut inputs, &format!("aws_kms_key of {}", set.label)),
     }
     Target {
         role: role.address.clone(),
@@ -536,30 +477,6 @@ fn target(
         assumed,
         trust_external_ids,
     }
-}
-
-fn no_key(set: &Set<'_>, inputs: &mut Inputs) {
-    let open = [&inputs.inline_policies, &inputs.attached_policies]
-        .into_iter()
-        .find_map(|p| match p {
-            Part::Error(e) => Some(e.clone()),
-            _ => None,
-        });
-    fn part<T>(open: &Option<String>, label: &str, what: &str) -> Part<T> {
-        match open {
-            Some(e) => Part::Error(format!("the key the role's policies name is open: {e}")),
-            None => Part::Absent(format!(
-                "the role's policies name no aws_kms_key of {label} ({what}; give --kms-arn for a key outside it)"
-            )),
-        }
-    }
-    let l = set.label;
-    inputs.key = part(&open, l, "its metadata");
-    inputs.key_policy = part(&open, l, "its key policy");
-    inputs.rotation = part(&open, l, "its rotation");
-    inputs.aliases = part(&open, l, "its aliases");
-    inputs.grants = part(&open, l, "its grants");
-    inputs.key_tags = part(&open, l, "its tags");
 }
 
 fn tags(r: &Resource) -> Part<Vec<(String, String)>> {
@@ -628,7 +545,7 @@ fn key_parts(
     // An aws_kms_key_policy of the key replaces the key's own policy attribute.
     let separate = set
         .of_type("aws_kms_key_policy")
-        .find(|p| p.attr("key_id").is_some_and(|a| alias_or_key(a, key)));
+        .find(|p| p.attr("key_id").is_some_and(|a| names_key(a, key)));
     let (owner, attr) = match separate {
         Some(p) => (p, p.attr("policy")),
         None => (key, key.attr("policy")),
@@ -654,7 +571,8 @@ fn key_parts(
     };
 }
 
-fn alias_or_key(a: &Attr, key: &Resource) -> bool {
+/// Does the attribute name the key: a reference to it, or its key id, id or ARN as a value?
+fn names_key(a: &Attr, key: &Resource) -> bool {
     if refers_to(a, key) {
         return true;
     }
@@ -666,16 +584,7 @@ fn alias_or_key(a: &Attr, key: &Resource) -> bool {
 }
 
 fn key_meta(key: &Resource, arn: Option<&str>, opts: &Options) -> Part<KeyMeta> {
-    let read = || -> Result<J, String> {
-        let spec = key
-            .str("customer_master_key_spec")?
-            .or(key.str("key_spec")?)
-            .unwrap_or_else(|| "SYMMETRIC_DEFAULT".into());
-        let usage = key
-            .str("key_usage")?
-            .unwrap_or_else(|| "ENCRYPT_DECRYPT".into());
-        let enabled = key.bool("is_enabled")?.unwrap_or(true);
-        let multi = key.bool("multi_region")?.unwrap_or(false);
+    let read = || -> Result<KeyMeta, String> {
         let origin = if key.str("xks_key_id")?.is_some_and(|s| !s.is_empty()) {
             "EXTERNAL_KEY_STORE"
         } else if key
@@ -686,41 +595,33 @@ fn key_meta(key: &Resource, arn: Option<&str>, opts: &Options) -> Part<KeyMeta> 
         } else {
             "AWS_KMS"
         };
-        let key_id = key
-            .str("key_id")?
-            .or(key.str("id").ok().flatten())
-            .unwrap_or_default();
-        let mut m = json!({
-            "KeyId": key_id,
-            "Enabled": enabled,
-            "KeyUsage": usage,
-            "KeyState": if enabled { "Enabled" } else { "Disabled" },
-            "Origin": origin,
-            "KeyManager": "CUSTOMER",
-            "KeySpec": spec,
-            "MultiRegion": multi,
-        });
-        if spec == "SYMMETRIC_DEFAULT" {
-            m["EncryptionAlgorithms"] = json!(["SYMMETRIC_DEFAULT"]);
-        }
-        if let Some(a) = arn {
-            m["Arn"] = a.into();
-            if let Some(acct) = crate::policy::pattern::arn_parts(a).map(|p| p[4].to_string()) {
-                m["AWSAccountId"] = acct.into();
-            }
-        } else if let Some(acct) = &opts.pseudo.account {
-            m["AWSAccountId"] = acct.as_str().into();
-        }
-        if multi {
-            m["MultiRegionConfiguration"] = json!({"MultiRegionKeyType": "PRIMARY"});
-        }
-        if let Some(d) = key.str("description").ok().flatten() {
-            m["Description"] = d.into();
-        }
-        Ok(m)
+        // The account of a known ARN (a key in state), else --account.
+        let account = match arn {
+            Some(a) => crate::policy::pattern::arn_parts(a).map(|p| p[4].to_string()),
+            None => opts.pseudo.account.clone(),
+        };
+        Ok(crate::iac::key_metadata(crate::iac::KeySettings {
+            key_id: key
+                .str("key_id")?
+                .or(key.str("id").ok().flatten())
+                .unwrap_or_default(),
+            spec: key
+                .str("customer_master_key_spec")?
+                .or(key.str("key_spec")?)
+                .unwrap_or_else(|| "SYMMETRIC_DEFAULT".into()),
+            usage: key
+                .str("key_usage")?
+                .unwrap_or_else(|| "ENCRYPT_DECRYPT".into()),
+            enabled: key.bool("is_enabled")?.unwrap_or(true),
+            multi_region: key.bool("multi_region")?.unwrap_or(false),
+            origin: origin.into(),
+            arn: arn.map(str::to_string),
+            account,
+            description: key.str("description").ok().flatten(),
+        }))
     };
     match read() {
-        Ok(m) => Part::Present(KeyMeta(m)),
+        Ok(m) => Part::Present(m),
         Err(e) => Part::Error(e),
     }
 }
