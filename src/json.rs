@@ -212,6 +212,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         line_start: skipped,
         depth: 0,
         col_at: std::cell::Cell::new((skipped, 1)),
+        line_ascii: true,
         nodes: Vec::new(),
         members: Vec::new(),
     };
@@ -412,6 +413,10 @@ struct Parser<'a> {
     /// The last column computed, at a byte offset: columns are counted forward from there, so
     /// a long line costs its length once, not once per value.
     col_at: std::cell::Cell<(usize, u32)>,
+    /// Every byte of the current line read so far is ASCII, so a column is a byte count. Only
+    /// strings can hold other characters (anywhere else one is a syntax error), and
+    /// [`Parser::string`] clears this when one does.
+    line_ascii: bool,
     /// The elements and members of the arrays and objects being read, innermost last: each
     /// container takes its own off the top when it closes, in one allocation of its exact size.
     nodes: Vec<Node>,
@@ -420,6 +425,13 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn pos(&self) -> Pos {
+        if self.line_ascii {
+            return Pos {
+                line: self.line,
+                col: (self.i - self.line_start) as u32 + 1,
+                offset: self.i,
+            };
+        }
         let (mut from, mut col) = self.col_at.get();
         if from < self.line_start || from > self.i {
             (from, col) = (self.line_start, 1);
@@ -457,6 +469,7 @@ impl<'a> Parser<'a> {
                     self.i += 1;
                     self.line += 1;
                     self.line_start = self.i;
+                    self.line_ascii = true;
                 }
                 b'/' if matches!(self.bytes.get(self.i + 1), Some(b'/') | Some(b'*')) => {
                     return Err(self.err_here(
@@ -738,7 +751,12 @@ impl<'a> Parser<'a> {
                 .iter()
                 .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
                 .unwrap_or(self.bytes.len() - self.i);
-            out.push_str(&self.src[run_start..self.i]);
+            let run = &self.src[run_start..self.i];
+            if self.line_ascii && !run.is_ascii() {
+                // Columns from here on count characters (from the line's start, once).
+                self.line_ascii = false;
+            }
+            out.push_str(run);
             match self.peek() {
                 Some(b'"') => {
                     self.i += 1;
@@ -887,6 +905,22 @@ mod tests {
             n.to_serde(),
             serde_json::json!({"a": [1, "x"], "b": {"c": null}})
         );
+    }
+
+    #[test]
+    fn columns_count_characters_after_non_ascii_and_bytes_again_on_the_next_line() {
+        // "é" and "日本" are 2 and 6 bytes but 1 and 2 characters.
+        let n = parse("{\"é\": \"日本\", \"b\": 1,\n \"c\": [true, 2]}").unwrap();
+        let b = n.get("b").unwrap();
+        assert_eq!((b.pos.line, b.pos.col), (1, 18));
+        let c = n.get("c").unwrap();
+        assert_eq!((c.pos.line, c.pos.col), (2, 7));
+        let e = parse("{\"Sid\": \"Überall\", \"x\": tru}").unwrap_err();
+        assert_eq!((e.pos.line, e.pos.col), (1, 25), "{e}");
+        // The same positions as counting from the start of the text.
+        let text = "[\"ü\", 1, \"ß\", x]";
+        let e = parse(text).unwrap_err();
+        assert_eq!(e.pos, position_of(text, e.pos.offset));
     }
 
     #[test]

@@ -508,12 +508,13 @@ impl Builder {
             "Condition",
         ];
         for m in members {
-            let p = join(&pointer, &m.key);
+            // The member's pointer, built only where it is kept or a problem is reported.
+            let at = || join(&pointer, &m.key);
             match m.key.as_str() {
                 "Sid" => match m.value.as_str() {
                     Some(s) => sid = Some(s.to_string()),
                     None => {
-                        self.error(&m.value, &p, "Sid must be a string".into(), None);
+                        self.error(&m.value, &at(), "Sid must be a string".into(), None);
                     }
                 },
                 "Effect" => match m.value.as_str() {
@@ -529,7 +530,7 @@ impl Builder {
                         };
                         self.error(
                             &m.value,
-                            &p,
+                            &at(),
                             format!("Effect \"{other}\" is not valid"),
                             hint,
                         );
@@ -538,7 +539,7 @@ impl Builder {
                     None => {
                         self.error(
                             &m.value,
-                            &p,
+                            &at(),
                             "Effect must be \"Allow\" or \"Deny\"".into(),
                             None,
                         );
@@ -546,6 +547,7 @@ impl Builder {
                     }
                 },
                 "Principal" | "NotPrincipal" => {
+                    let p = at();
                     if principal.is_some() {
                         self.error(
                             &m.value,
@@ -566,6 +568,7 @@ impl Builder {
                     principal = Some(self.principals(&m.value, &p, m.key == "NotPrincipal"));
                 }
                 "Action" | "NotAction" => {
+                    let p = at();
                     if action.is_some() {
                         self.error(
                             &m.value,
@@ -592,6 +595,7 @@ impl Builder {
                     });
                 }
                 "Resource" | "NotResource" => {
+                    let p = at();
                     if resource.is_some() {
                         self.error(
                             &m.value,
@@ -612,7 +616,7 @@ impl Builder {
                         pointer: p,
                     });
                 }
-                "Condition" => conditions = self.conditions(&m.value, &p, vars),
+                "Condition" => conditions = self.conditions(&m.value, &at(), vars),
                 other => {
                     self.unknown_element(m, &pointer, other, KNOWN);
                 }
