@@ -1402,23 +1402,9 @@ fn write_file(p: &Path, parts: &[&[u8]]) {
     w.flush().unwrap();
 }
 
-/// A policy of `n` statements allowing Encrypt/Decrypt, one member a line (as pretty printers
-/// and the console write it) or all on one line.
-fn many_statements(n: usize, one_line: bool) -> String {
-    let sep = if one_line { "" } else { "\n" };
-    let mut s = format!("{{{sep}\"Version\": \"2012-10-17\",{sep}\"Statement\": [{sep}");
-    for i in 0..n {
-        if i > 0 {
-            s.push(',');
-            s.push_str(sep);
-        }
-        s.push_str(&format!(
-            "{{{sep}\"Sid\": \"S{i}\",{sep}\"Effect\": \"Allow\",{sep}\"Action\": [\"kms:Decrypt\", \"kms:Encrypt\"],{sep}\"Resource\": \"{KEY}\"{sep}}}"
-        ));
-    }
-    s.push_str(&format!("{sep}]{sep}}}{sep}"));
-    s
-}
+#[path = "support/batches.rs"]
+mod batches;
+use batches::many_statements;
 
 fn long_action(len: usize) -> String {
     format!(
