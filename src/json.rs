@@ -6,6 +6,7 @@
 //! comments). This reader is strict RFC 8259 JSON, keeps object members in order (duplicates
 //! included, so that the policy layer can report them), and bounds nesting depth.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Deepest nesting accepted. IAM documents are at most five levels deep; snapshots about ten.
@@ -202,6 +203,20 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Node, SyntaxError> {
 
 /// Parse a complete JSON document.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    run(text, Owned)
+}
+
+/// Parse a complete JSON document into `arena`, borrowing every string without an escape from
+/// `text`: the same reader as [`parse`] (same errors, same positions), without an allocation
+/// per value. See [`view`].
+pub fn parse_in<'b>(
+    text: &'b str,
+    arena: &'b bumpalo::Bump,
+) -> Result<view::Node<'b>, SyntaxError> {
+    run(text, view::Arena(arena))
+}
+
+fn run<'a, T: Tree<'a>>(text: &'a str, tree: T) -> Result<T::Node, SyntaxError> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let skipped = text.len() - body.len();
     let mut p = Parser {
@@ -213,8 +228,10 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         depth: 0,
         col_at: std::cell::Cell::new((skipped, 1)),
         line_ascii: true,
-        nodes: Vec::new(),
-        members: Vec::new(),
+        tree,
+        // Room for a policy document's usual nesting, so that the stacks rarely grow.
+        nodes: Vec::with_capacity(32),
+        members: Vec::with_capacity(32),
     };
     p.skip_ws()?;
     if p.i >= p.bytes.len() {
@@ -232,6 +249,271 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         ));
     }
     Ok(node)
+}
+
+/// A scalar the reader found.
+enum Leaf<'a> {
+    Null,
+    Bool(bool),
+    Number(&'a str),
+    String(Cow<'a, str>),
+}
+
+/// What the reader builds: the owned [`Node`] tree, or a [`view::Node`] tree in an arena. The
+/// reader calls these as it closes each value, with the value's position and the byte offset
+/// just past it.
+trait Tree<'a> {
+    type Node;
+    type Member;
+    fn leaf(&mut self, leaf: Leaf<'a>, pos: Pos, end: usize) -> Self::Node;
+    fn member(&mut self, key: Cow<'a, str>, key_pos: Pos, value: Self::Node) -> Self::Member;
+    fn array(&mut self, items: std::vec::Drain<'_, Self::Node>, pos: Pos, end: usize)
+    -> Self::Node;
+    fn object(
+        &mut self,
+        members: std::vec::Drain<'_, Self::Member>,
+        pos: Pos,
+        end: usize,
+    ) -> Self::Node;
+}
+
+/// Builds [`Node`]s.
+struct Owned;
+
+impl<'a> Tree<'a> for Owned {
+    type Node = Node;
+    type Member = Member;
+    fn leaf(&mut self, leaf: Leaf<'a>, pos: Pos, _end: usize) -> Node {
+        let value = match leaf {
+            Leaf::Null => Value::Null,
+            Leaf::Bool(b) => Value::Bool(b),
+            Leaf::Number(n) => Value::Number(n.to_string()),
+            Leaf::String(s) => Value::String(s.into_owned()),
+        };
+        Node { value, pos }
+    }
+    fn member(&mut self, key: Cow<'a, str>, key_pos: Pos, value: Node) -> Member {
+        Member {
+            key: key.into_owned(),
+            key_pos,
+            value,
+        }
+    }
+    fn array(&mut self, items: std::vec::Drain<'_, Node>, pos: Pos, _end: usize) -> Node {
+        Node {
+            value: Value::Array(items.collect()),
+            pos,
+        }
+    }
+    fn object(&mut self, members: std::vec::Drain<'_, Member>, pos: Pos, _end: usize) -> Node {
+        Node {
+            value: Value::Object(members.collect()),
+            pos,
+        }
+    }
+}
+
+/// A JSON tree borrowed from its text and allocated in an arena ([`parse_in`]): reading a
+/// document costs no allocation per value, and dropping it costs nothing (the arena is reset).
+/// The policy builder reads documents in this form; an owned [`super::json::Node`] is viewed
+/// as one with [`Node::of`].
+pub mod view {
+    use super::Pos;
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub enum Value<'b> {
+        Null,
+        Bool(bool),
+        /// The number as written.
+        Number(&'b str),
+        String(&'b str),
+        Array(&'b [Node<'b>]),
+        Object(&'b [Member<'b>]),
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Member<'b> {
+        pub key: &'b str,
+        pub key_pos: Pos,
+        pub value: Node<'b>,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Node<'b> {
+        pub value: Value<'b>,
+        pub pos: Pos,
+        /// The byte offset just past the value in the text it was read from (`pos.offset..end`
+        /// is its text); 0 for a view of an owned node.
+        pub end: usize,
+    }
+
+    impl<'b> Node<'b> {
+        /// View an owned tree (its strings borrowed, its lists copied into `arena`).
+        pub fn of(n: &'b super::Node, arena: &'b bumpalo::Bump) -> Node<'b> {
+            let value = match &n.value {
+                super::Value::Null => Value::Null,
+                super::Value::Bool(b) => Value::Bool(*b),
+                super::Value::Number(x) => Value::Number(x),
+                super::Value::String(s) => Value::String(s),
+                super::Value::Array(items) => Value::Array(
+                    arena.alloc_slice_fill_iter(items.iter().map(|i| Node::of(i, arena))),
+                ),
+                super::Value::Object(members) => {
+                    Value::Object(arena.alloc_slice_fill_iter(members.iter().map(|m| Member {
+                        key: &m.key,
+                        key_pos: m.key_pos,
+                        value: Node::of(&m.value, arena),
+                    })))
+                }
+            };
+            Node {
+                value,
+                pos: n.pos,
+                end: 0,
+            }
+        }
+
+        /// The owned tree (tests; values used beyond the arena).
+        pub fn to_owned_node(&self) -> super::Node {
+            let value = match self.value {
+                Value::Null => super::Value::Null,
+                Value::Bool(b) => super::Value::Bool(b),
+                Value::Number(x) => super::Value::Number(x.to_string()),
+                Value::String(s) => super::Value::String(s.to_string()),
+                Value::Array(items) => {
+                    super::Value::Array(items.iter().map(Node::to_owned_node).collect())
+                }
+                Value::Object(members) => super::Value::Object(
+                    members
+                        .iter()
+                        .map(|m| super::Member {
+                            key: m.key.to_string(),
+                            key_pos: m.key_pos,
+                            value: m.value.to_owned_node(),
+                        })
+                        .collect(),
+                ),
+            };
+            super::Node {
+                value,
+                pos: self.pos,
+            }
+        }
+
+        /// Its text, when `text` is what it was read from.
+        pub fn text_in<'t>(&self, text: &'t str) -> Option<&'t str> {
+            text.get(self.pos.offset..self.end)
+        }
+
+        pub fn type_name(&self) -> &'static str {
+            match self.value {
+                Value::Null => "null",
+                Value::Bool(_) => "a boolean",
+                Value::Number(_) => "a number",
+                Value::String(_) => "a string",
+                Value::Array(_) => "an array",
+                Value::Object(_) => "an object",
+            }
+        }
+
+        pub fn as_str(&self) -> Option<&'b str> {
+            match self.value {
+                Value::String(s) => Some(s),
+                _ => None,
+            }
+        }
+
+        pub fn members(&self) -> Option<&'b [Member<'b>]> {
+            match self.value {
+                Value::Object(m) => Some(m),
+                _ => None,
+            }
+        }
+
+        /// As a serde_json value, exactly as serde_json would read the same text (numbers
+        /// through serde_json's own reading; a later duplicate key wins, in the first one's
+        /// place).
+        pub fn to_serde(&self) -> serde_json::Value {
+            match self.value {
+                Value::Null => serde_json::Value::Null,
+                Value::Bool(b) => serde_json::Value::Bool(b),
+                Value::Number(n) => serde_json::from_str::<serde_json::Number>(n)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or_else(|_| serde_json::Value::String(n.to_string())),
+                Value::String(s) => serde_json::Value::String(s.to_string()),
+                Value::Array(a) => serde_json::Value::Array(a.iter().map(Node::to_serde).collect()),
+                Value::Object(m) => {
+                    let mut map = serde_json::Map::new();
+                    for member in m {
+                        map.insert(member.key.to_string(), member.value.to_serde());
+                    }
+                    serde_json::Value::Object(map)
+                }
+            }
+        }
+    }
+
+    /// Builds [`Node`]s in an arena.
+    pub(super) struct Arena<'b>(pub(super) &'b bumpalo::Bump);
+
+    impl<'b> super::Tree<'b> for Arena<'b> {
+        type Node = Node<'b>;
+        type Member = Member<'b>;
+        fn leaf(&mut self, leaf: super::Leaf<'b>, pos: Pos, end: usize) -> Node<'b> {
+            let value = match leaf {
+                super::Leaf::Null => Value::Null,
+                super::Leaf::Bool(b) => Value::Bool(b),
+                super::Leaf::Number(n) => Value::Number(n),
+                super::Leaf::String(s) => Value::String(self.str(s)),
+            };
+            Node { value, pos, end }
+        }
+        fn member(
+            &mut self,
+            key: std::borrow::Cow<'b, str>,
+            key_pos: Pos,
+            value: Node<'b>,
+        ) -> Member<'b> {
+            Member {
+                key: self.str(key),
+                key_pos,
+                value,
+            }
+        }
+        fn array(
+            &mut self,
+            items: std::vec::Drain<'_, Node<'b>>,
+            pos: Pos,
+            end: usize,
+        ) -> Node<'b> {
+            Node {
+                value: Value::Array(self.0.alloc_slice_fill_iter(items)),
+                pos,
+                end,
+            }
+        }
+        fn object(
+            &mut self,
+            members: std::vec::Drain<'_, Member<'b>>,
+            pos: Pos,
+            end: usize,
+        ) -> Node<'b> {
+            Node {
+                value: Value::Object(self.0.alloc_slice_fill_iter(members)),
+                pos,
+                end,
+            }
+        }
+    }
+
+    impl<'b> Arena<'b> {
+        fn str(&self, s: std::borrow::Cow<'b, str>) -> &'b str {
+            match s {
+                std::borrow::Cow::Borrowed(s) => s,
+                std::borrow::Cow::Owned(s) => self.0.alloc_str(&s),
+            }
+        }
+    }
 }
 
 /// Split a JSON object's text into its top-level members, as raw text slices, without building
@@ -279,6 +561,22 @@ fn string_end(b: &[u8], start: usize) -> Option<usize> {
         }
         i += 2;
     }
+}
+
+/// The offset of the first `"`, `\\` or control character at or after `i` (the end of the
+/// text if none), eight bytes at a time.
+fn run_end(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        if has_byte(w, b'"') || has_byte(w, b'\\') || has_control(w) {
+            break;
+        }
+        i += 8;
+    }
+    i + b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .unwrap_or(b.len() - i)
 }
 
 /// Does the word hold the byte `v`? (No false negative; a true answer is checked byte by byte.)
@@ -403,7 +701,7 @@ pub fn position_of(text: &str, offset: usize) -> Pos {
     Pos { line, col, offset }
 }
 
-struct Parser<'a> {
+struct Parser<'a, T: Tree<'a>> {
     src: &'a str,
     bytes: &'a [u8],
     i: usize,
@@ -419,11 +717,12 @@ struct Parser<'a> {
     line_ascii: bool,
     /// The elements and members of the arrays and objects being read, innermost last: each
     /// container takes its own off the top when it closes, in one allocation of its exact size.
-    nodes: Vec<Node>,
-    members: Vec<Member>,
+    tree: T,
+    nodes: Vec<T::Node>,
+    members: Vec<T::Member>,
 }
 
-impl<'a> Parser<'a> {
+impl<'a, T: Tree<'a>> Parser<'a, T> {
     fn pos(&self) -> Pos {
         if self.line_ascii {
             return Pos {
@@ -501,31 +800,31 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn value(&mut self) -> Result<Node, SyntaxError> {
+    fn value(&mut self) -> Result<T::Node, SyntaxError> {
         let pos = self.pos();
         let Some(b) = self.peek() else {
             return Err(self.err_here("the document ends where a value was expected", None));
         };
-        let value = match b {
-            b'{' => self.object()?,
-            b'[' => self.array()?,
-            b'"' => Value::String(self.string()?),
-            b'-' | b'0'..=b'9' => Value::Number(self.number()?),
+        let leaf = match b {
+            b'{' => return self.object(pos),
+            b'[' => return self.array(pos),
+            b'"' => Leaf::String(self.string()?),
+            b'-' | b'0'..=b'9' => Leaf::Number(self.number()?),
             b't' if self.bytes[self.i..].starts_with(b"true") => {
                 self.i += 4;
-                Value::Bool(true)
+                Leaf::Bool(true)
             }
             b'f' if self.bytes[self.i..].starts_with(b"false") => {
                 self.i += 5;
-                Value::Bool(false)
+                Leaf::Bool(false)
             }
             b'n' if self.bytes[self.i..].starts_with(b"null") => {
                 self.i += 4;
-                Value::Null
+                Leaf::Null
             }
             _ => return Err(self.unexpected_value()),
         };
-        Ok(Node { value, pos })
+        Ok(self.tree.leaf(leaf, pos, self.i))
     }
 
     /// Explain an unexpected character where a value should start.
@@ -614,7 +913,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn object(&mut self) -> Result<Value, SyntaxError> {
+    fn object(&mut self, pos: Pos) -> Result<T::Node, SyntaxError> {
         self.enter()?;
         self.i += 1; // {
         let base = self.members.len();
@@ -622,7 +921,7 @@ impl<'a> Parser<'a> {
         if self.peek() == Some(b'}') {
             self.i += 1;
             self.depth -= 1;
-            return Ok(Value::Object(Vec::new()));
+            return Ok(self.tree.object(self.members.drain(base..), pos, self.i));
         }
         loop {
             self.skip_ws()?;
@@ -659,11 +958,8 @@ impl<'a> Parser<'a> {
             self.i += 1;
             self.skip_ws()?;
             let value = self.value()?;
-            self.members.push(Member {
-                key,
-                key_pos,
-                value,
-            });
+            let member = self.tree.member(key, key_pos, value);
+            self.members.push(member);
             self.skip_ws()?;
             match self.peek() {
                 Some(b',') => {
@@ -686,10 +982,10 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok(Value::Object(self.members.drain(base..).collect()))
+        Ok(self.tree.object(self.members.drain(base..), pos, self.i))
     }
 
-    fn array(&mut self) -> Result<Value, SyntaxError> {
+    fn array(&mut self, pos: Pos) -> Result<T::Node, SyntaxError> {
         self.enter()?;
         self.i += 1; // [
         let base = self.nodes.len();
@@ -697,7 +993,7 @@ impl<'a> Parser<'a> {
         if self.peek() == Some(b']') {
             self.i += 1;
             self.depth -= 1;
-            return Ok(Value::Array(Vec::new()));
+            return Ok(self.tree.array(self.nodes.drain(base..), pos, self.i));
         }
         loop {
             self.skip_ws()?;
@@ -730,7 +1026,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok(Value::Array(self.nodes.drain(base..).collect()))
+        Ok(self.tree.array(self.nodes.drain(base..), pos, self.i))
     }
 
     fn eof_in(&self, what: &str) -> SyntaxError {
@@ -740,27 +1036,30 @@ impl<'a> Parser<'a> {
         )
     }
 
-    fn string(&mut self) -> Result<String, SyntaxError> {
+    /// The string starting at its opening quote: borrowed from the text when it has no
+    /// escape.
+    fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
         let start = self.pos();
         self.i += 1; // opening quote
         let mut out = String::new();
         loop {
             // Copy the run of ordinary characters in one go.
             let run_start = self.i;
-            self.i += self.bytes[self.i..]
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-                .unwrap_or(self.bytes.len() - self.i);
+            self.i = run_end(self.bytes, self.i);
             let run = &self.src[run_start..self.i];
             if self.line_ascii && !run.is_ascii() {
                 // Columns from here on count characters (from the line's start, once).
                 self.line_ascii = false;
             }
+            if self.peek() == Some(b'"') && out.is_empty() {
+                self.i += 1;
+                return Ok(Cow::Borrowed(run));
+            }
             out.push_str(run);
             match self.peek() {
                 Some(b'"') => {
                     self.i += 1;
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
                     self.i += 1;
@@ -847,7 +1146,7 @@ impl<'a> Parser<'a> {
         char::from_u32(hi).ok_or_else(|| self.err_here("invalid \\u escape", None))
     }
 
-    fn number(&mut self) -> Result<String, SyntaxError> {
+    fn number(&mut self) -> Result<&'a str, SyntaxError> {
         let start = self.i;
         if self.peek() == Some(b'-') {
             self.i += 1;
@@ -886,7 +1185,7 @@ impl<'a> Parser<'a> {
                 return Err(self.err_here("invalid number: digits expected in the exponent", None));
             }
         }
-        Ok(self.src[start..self.i].to_string())
+        Ok(&self.src[start..self.i])
     }
 }
 

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use serde::Serialize;
 
 use super::{CallerSide, Context, Evaluation, OrgScope, PolicySet, Request, TargetKey};
-use crate::json::{self, Node};
+use crate::json::{self, Node, view};
 use crate::policy::principal::Principal;
 use crate::policy::{Level, Policy, PolicyKind};
 
@@ -58,25 +58,88 @@ pub struct ErrorOut<'a> {
     pub error: &'a str,
 }
 
-/// The request's members as raw JSON text.
+/// A member of the request: its raw JSON text and, when that text is valid JSON, the value
+/// read (in the arena; its positions and offsets are in `base`, the text it was read from).
+#[derive(Clone, Copy)]
+struct Field<'a> {
+    raw: &'a str,
+    node: Option<view::Node<'a>>,
+    base: &'a str,
+}
+
+impl<'a> Field<'a> {
+    fn is_null(&self) -> bool {
+        self.raw == "null"
+    }
+}
+
+/// The request's members.
 #[derive(Default)]
 struct Fields<'a> {
-    id: Option<&'a str>,
-    principal: Option<&'a str>,
-    action: Option<&'a str>,
-    resource: Option<&'a str>,
-    identity_policies: Option<&'a str>,
-    resource_policy: Option<&'a str>,
-    permission_boundaries: Option<&'a str>,
-    scps: Option<&'a str>,
-    rcps: Option<&'a str>,
-    management_account: Option<&'a str>,
-    scp_account: Option<&'a str>,
-    rcp_account: Option<&'a str>,
-    context: Option<&'a str>,
-    unknown: Option<&'a str>,
-    caller_identity_assumed: Option<&'a str>,
-    target_keys: Option<&'a str>,
+    id: Option<Field<'a>>,
+    principal: Option<Field<'a>>,
+    action: Option<Field<'a>>,
+    resource: Option<Field<'a>>,
+    identity_policies: Option<Field<'a>>,
+    resource_policy: Option<Field<'a>>,
+    permission_boundaries: Option<Field<'a>>,
+    scps: Option<Field<'a>>,
+    rcps: Option<Field<'a>>,
+    management_account: Option<Field<'a>>,
+    scp_account: Option<Field<'a>>,
+    rcp_account: Option<Field<'a>>,
+    context: Option<Field<'a>>,
+    unknown: Option<Field<'a>>,
+    caller_identity_assumed: Option<Field<'a>>,
+    target_keys: Option<Field<'a>>,
+}
+
+impl<'a> Fields<'a> {
+    fn slot(&mut self, key: &str) -> Option<&mut Option<Field<'a>>> {
+        Some(match key {
+            "id" => &mut self.id,
+            "principal" => &mut self.principal,
+            "action" => &mut self.action,
+            "resource" => &mut self.resource,
+            "identity_policies" => &mut self.identity_policies,
+            "resource_policy" => &mut self.resource_policy,
+            "permission_boundaries" => &mut self.permission_boundaries,
+            "scps" => &mut self.scps,
+            "rcps" => &mut self.rcps,
+            "management_account" => &mut self.management_account,
+            "scp_account" => &mut self.scp_account,
+            "rcp_account" => &mut self.rcp_account,
+            "context" => &mut self.context,
+            "unknown" => &mut self.unknown,
+            "caller_identity_assumed" => &mut self.caller_identity_assumed,
+            "target_keys" => &mut self.target_keys,
+            _ => return None,
+        })
+    }
+
+    /// The members of a request read whole: `None` when it is not an object of known,
+    /// distinct members written without escapes (the split reading then decides, and
+    /// explains).
+    fn of_view(text: &'a str, root: &view::Node<'a>) -> Option<Fields<'a>> {
+        let mut fields = Fields::default();
+        for m in root.members()? {
+            // The name as written, without an escape.
+            let written = text.get(m.key_pos.offset + 1..)?;
+            if !(written.starts_with(m.key) && written.as_bytes().get(m.key.len()) == Some(&b'"')) {
+                return None;
+            }
+            let raw = m.value.text_in(text)?;
+            let field = Field {
+                raw,
+                node: Some(m.value),
+                base: text,
+            };
+            if fields.slot(m.key)?.replace(field).is_some() {
+                return None;
+            }
+        }
+        Some(fields)
+    }
 }
 
 /// Compiled policies by kind, label and exact text.
@@ -96,6 +159,8 @@ pub struct PolicyCache {
     seen: HashSet<u64, BuildHasherDefault<Prehashed>>,
     len: usize,
     bytes: usize,
+    /// Where a request is read ([`RequestDoc::from_text`]); reset for each.
+    arena: bumpalo::Bump,
 }
 
 /// An `identity_policies` list's text and its compiled policies.
@@ -193,7 +258,16 @@ impl PolicyCache {
             .push((raw.into(), policies.to_vec()));
     }
 
-    fn get(&mut self, raw: &str, kind: PolicyKind, label: &str) -> Result<Rc<Policy>, String> {
+    /// The policy compiled from `raw`, read from `node` when it was already read (else
+    /// from `raw`, in `arena`).
+    fn get(
+        &mut self,
+        raw: &str,
+        node: Option<view::Node<'_>>,
+        arena: &bumpalo::Bump,
+        kind: PolicyKind,
+        label: &str,
+    ) -> Result<Rc<Policy>, String> {
         let h = text_hash(raw, 0);
         if let Some(hit) = self.map.get(&h).and_then(|v| {
             v.iter()
@@ -201,8 +275,11 @@ impl PolicyCache {
         }) {
             return Ok(hit.policy.clone());
         }
-        let node = json::parse(raw).map_err(|e| format!("{label}: {e}"))?;
-        let p = Policy::from_node(&node, kind, label);
+        let node = match node {
+            Some(n) => n,
+            None => json::parse_in(raw, arena).map_err(|e| format!("{label}: {e}"))?,
+        };
+        let p = Policy::from_view(&node, kind, label, Some(node.pos));
         if let Some(d) = p
             .diagnostics
             .iter()
@@ -228,18 +305,54 @@ impl PolicyCache {
 }
 
 /// The documents of a list field: `null`/absent, one object, or an array.
-fn items<'a>(raw: Option<&'a str>, field: &str) -> Result<Vec<&'a str>, String> {
-    match raw {
-        None | Some("null") => Ok(Vec::new()),
-        Some(r) if r.starts_with('{') => Ok(vec![r]),
-        Some(r) if r.starts_with('[') => {
-            json::split_array(r).ok_or_else(|| format!("\"{field}\" is not a valid list"))
-        }
+fn items<'a>(f: Option<Field<'a>>, field: &str) -> Result<Vec<Field<'a>>, String> {
+    let Some(f) = f.filter(|f| !f.is_null()) else {
+        return Ok(Vec::new());
+    };
+    match f.node.map(|n| n.value) {
+        Some(view::Value::Object(_)) => Ok(vec![f]),
+        Some(view::Value::Array(list)) => list
+            .iter()
+            .map(|n| {
+                Some(Field {
+                    raw: n.text_in(f.base)?,
+                    node: Some(*n),
+                    base: f.base,
+                })
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| format!("\"{field}\" is not a valid list")),
         Some(_) => Err(format!("\"{field}\" must be a list of policy documents")),
+        // Not valid JSON: split it, so that the broken document is the one named.
+        None if f.raw.starts_with('{') => Ok(vec![f]),
+        None if f.raw.starts_with('[') => json::split_array(f.raw)
+            .map(|list| {
+                list.into_iter()
+                    .map(|raw| Field {
+                        raw,
+                        node: None,
+                        base: raw,
+                    })
+                    .collect()
+            })
+            .ok_or_else(|| format!("\"{field}\" is not a valid list")),
+        None => Err(format!("\"{field}\" must be a list of policy documents")),
     }
 }
 
-fn scalar(v: &serde_json::Value) -> Option<String> {
+/// A context value as a string, as serde_json would write it.
+fn scalar(v: &view::Node<'_>) -> Option<String> {
+    match v.value {
+        view::Value::String(s) => Some(s.to_string()),
+        view::Value::Number(n) => serde_json::from_str::<serde_json::Number>(n)
+            .ok()
+            .map(|n| n.to_string()),
+        view::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn serde_scalar(v: &serde_json::Value) -> Option<String> {
     match v {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Number(n) => Some(n.to_string()),
@@ -256,52 +369,92 @@ impl RequestDoc {
     }
 
     /// Read a request object from JSON text. `unknown` adds context keys that are not known.
+    ///
+    /// The line is read once, into the cache's arena (no allocation per value); each policy
+    /// is compiled from its part of that reading, and its text is the cache's key. A line
+    /// that is not valid JSON is split into its members instead, so that the error names the
+    /// member (and the document) that is broken.
     pub fn from_text(
         text: &str,
         unknown: &[String],
         cache: &mut PolicyCache,
     ) -> Result<RequestDoc, RequestError> {
-        // Fast path: split the members without parsing the (large, repeated) documents.
-        let Some(members) = json::split_object(text) else {
-            return Err(explain_unreadable(text));
+        RequestDoc::read_in(text, unknown, cache, true)
+    }
+
+    /// [`RequestDoc::from_text`] always through the member-by-member reading it uses for
+    /// text that is not valid JSON: the two must agree (tests/request_reading.rs).
+    #[doc(hidden)]
+    pub fn from_text_split(
+        text: &str,
+        unknown: &[String],
+        cache: &mut PolicyCache,
+    ) -> Result<RequestDoc, RequestError> {
+        RequestDoc::read_in(text, unknown, cache, false)
+    }
+
+    fn read_in(
+        text: &str,
+        unknown: &[String],
+        cache: &mut PolicyCache,
+        whole: bool,
+    ) -> Result<RequestDoc, RequestError> {
+        let mut arena = std::mem::take(&mut cache.arena);
+        arena.reset();
+        let doc = RequestDoc::read(text, unknown, cache, &arena, whole);
+        cache.arena = arena;
+        doc
+    }
+
+    fn read(
+        text: &str,
+        unknown: &[String],
+        cache: &mut PolicyCache,
+        arena: &bumpalo::Bump,
+        whole: bool,
+    ) -> Result<RequestDoc, RequestError> {
+        let whole = match whole && !text.starts_with('\u{feff}') {
+            false => None,
+            true => json::parse_in(text, arena).ok(),
         };
-        let mut raw = Fields::default();
-        for (k, v) in members {
-            let slot = match k {
-                "id" => &mut raw.id,
-                "principal" => &mut raw.principal,
-                "action" => &mut raw.action,
-                "resource" => &mut raw.resource,
-                "identity_policies" => &mut raw.identity_policies,
-                "resource_policy" => &mut raw.resource_policy,
-                "permission_boundaries" => &mut raw.permission_boundaries,
-                "scps" => &mut raw.scps,
-                "rcps" => &mut raw.rcps,
-                "management_account" => &mut raw.management_account,
-                "scp_account" => &mut raw.scp_account,
-                "rcp_account" => &mut raw.rcp_account,
-                "context" => &mut raw.context,
-                "unknown" => &mut raw.unknown,
-                "caller_identity_assumed" => &mut raw.caller_identity_assumed,
-                "target_keys" => &mut raw.target_keys,
-                _ => return Err(explain_unreadable(text)),
-            };
-            if slot.replace(v).is_some() {
-                return Err(explain_unreadable(text));
+        let raw = match whole {
+            Some(root) => Fields::of_view(text, &root).ok_or_else(|| explain_unreadable(text))?,
+            None => {
+                let Some(members) = json::split_object(text) else {
+                    return Err(explain_unreadable(text));
+                };
+                let mut raw = Fields::default();
+                for (k, v) in members {
+                    let field = Field {
+                        raw: v,
+                        node: json::parse_in(v, arena).ok(),
+                        base: v,
+                    };
+                    let Some(slot) = raw.slot(k) else {
+                        return Err(explain_unreadable(text));
+                    };
+                    if slot.replace(field).is_some() {
+                        return Err(explain_unreadable(text));
+                    }
+                }
+                raw
             }
-        }
+        };
         let id = raw
             .id
-            .and_then(|r| serde_json::from_str(r).ok())
+            .and_then(|f| f.node)
+            .map(|n| n.to_serde())
             .unwrap_or(serde_json::Value::Null);
         let fail = |m: String| RequestError {
             id: id.clone(),
             message: m,
         };
-        let string = |field: &str, v: Option<&str>| -> Result<String, RequestError> {
+        let string = |field: &str, v: Option<Field<'_>>| -> Result<String, RequestError> {
             let v = v.ok_or_else(|| fail(format!("the request has no \"{field}\"")))?;
-            serde_json::from_str::<String>(v)
-                .map_err(|_| fail(format!("\"{field}\" must be a string")))
+            v.node
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+                .ok_or_else(|| fail(format!("\"{field}\" must be a string")))
         };
         let principal_s = string("principal", raw.principal)?;
         let action = string("action", raw.action)?;
@@ -309,35 +462,64 @@ impl RequestDoc {
         let principal =
             Principal::parse(&principal_s).map_err(|e| fail(format!("principal: {e}")))?;
         let mut context = Context::default();
-        if let Some(c) = raw.context.filter(|c| *c != "null") {
-            let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(c)
-                .map_err(|_| fail("\"context\" must be an object of key: value".into()))?;
-            for (k, v) in &map {
-                let values = match v {
-                    serde_json::Value::Array(items) => {
-                        items.iter().map(scalar).collect::<Option<Vec<_>>>()
+        if let Some(c) = raw.context.filter(|c| !c.is_null()) {
+            let not_object = || fail("\"context\" must be an object of key: value".into());
+            let members = c.node.and_then(|n| n.members()).ok_or_else(not_object)?;
+            let bad = |k: &str| {
+                fail(format!(
+                    "context \"{k}\": values must be strings, numbers or booleans"
+                ))
+            };
+            let duplicated = members
+                .iter()
+                .enumerate()
+                .any(|(i, m)| members[..i].iter().any(|p| p.key == m.key));
+            if duplicated {
+                // serde_json's reading: the last value of a key, in the first one's place.
+                let Some(serde_json::Value::Object(map)) = c.node.map(|n| n.to_serde()) else {
+                    return Err(not_object());
+                };
+                for (k, v) in &map {
+                    let values = match v {
+                        serde_json::Value::Array(items) => {
+                            items.iter().map(serde_scalar).collect::<Option<Vec<_>>>()
+                        }
+                        other => serde_scalar(other).map(|s| vec![s]),
                     }
-                    other => scalar(other).map(|s| vec![s]),
+                    .ok_or_else(|| bad(k))?;
+                    context.set(k, values);
                 }
-                .ok_or_else(|| {
-                    fail(format!(
-                        "context \"{k}\": values must be strings, numbers or booleans"
-                    ))
-                })?;
-                context.set(k, values);
+            } else {
+                for m in members {
+                    let values = match m.value.value {
+                        view::Value::Array(items) => {
+                            items.iter().map(scalar).collect::<Option<Vec<_>>>()
+                        }
+                        _ => scalar(&m.value).map(|s| vec![s]),
+                    }
+                    .ok_or_else(|| bad(m.key))?;
+                    context.set(m.key, values);
+                }
             }
         }
         for u in unknown {
             context.mark_unknown(u);
         }
-        if let Some(u) = raw.unknown.filter(|u| *u != "null") {
-            let keys: Vec<String> = serde_json::from_str(u)
-                .map_err(|_| fail("\"unknown\" must be a list of context keys".into()))?;
-            for k in &keys {
+        if let Some(u) = raw.unknown.filter(|u| !u.is_null()) {
+            let keys = u
+                .node
+                .and_then(|n| match n.value {
+                    view::Value::Array(items) => {
+                        items.iter().map(|i| i.as_str()).collect::<Option<Vec<_>>>()
+                    }
+                    _ => None,
+                })
+                .ok_or_else(|| fail("\"unknown\" must be a list of context keys".into()))?;
+            for k in keys {
                 context.mark_unknown(k);
             }
         }
-        let caller = match raw.caller_identity_assumed {
+        let caller = match raw.caller_identity_assumed.map(|f| f.raw) {
             None | Some("false") | Some("null") => CallerSide::Policies,
             Some("true") => CallerSide::AssumedAllowed,
             Some(_) => {
@@ -346,27 +528,27 @@ impl RequestDoc {
                 ));
             }
         };
-        let compile = |cache: &mut PolicyCache, r: &str, kind: PolicyKind, label: String| {
-            cache.get(r, kind, &label).map_err(&fail)
+        let compile = |cache: &mut PolicyCache, f: Field<'_>, kind: PolicyKind, label: String| {
+            cache.get(f.raw, f.node, arena, kind, &label).map_err(&fail)
         };
         let identity = match raw.identity_policies {
-            Some(list) => match cache.list(list) {
+            Some(list) => match cache.list(list.raw) {
                 (_, Some(hit)) => hit.clone(),
                 (hash, None) => {
                     let mut v = Vec::new();
-                    for (i, r) in items(Some(list), "identity_policies")
+                    for (i, f) in items(Some(list), "identity_policies")
                         .map_err(&fail)?
                         .into_iter()
                         .enumerate()
                     {
                         v.push(compile(
                             cache,
-                            r,
+                            f,
                             PolicyKind::Identity,
                             format!("identity_policies[{i}]"),
                         )?);
                     }
-                    cache.remember_list(hash, list, &v);
+                    cache.remember_list(hash, list.raw, &v);
                     v
                 }
             },
@@ -378,20 +560,20 @@ impl RequestDoc {
             PolicyKind::Resource
         };
         let resource_policy = match raw.resource_policy {
-            Some(r) if r != "null" => {
-                Some(compile(cache, r, resource_kind, "resource_policy".into())?)
+            Some(f) if !f.is_null() => {
+                Some(compile(cache, f, resource_kind, "resource_policy".into())?)
             }
             _ => None,
         };
         let mut boundaries = Vec::new();
-        for (i, r) in items(raw.permission_boundaries, "permission_boundaries")
+        for (i, f) in items(raw.permission_boundaries, "permission_boundaries")
             .map_err(&fail)?
             .into_iter()
             .enumerate()
         {
             boundaries.push(compile(
                 cache,
-                r,
+                f,
                 PolicyKind::Boundary,
                 format!("permission_boundaries[{i}]"),
             )?);
@@ -401,13 +583,13 @@ impl RequestDoc {
                 "a principal has at most one permissions boundary".into(),
             ));
         }
-        let mut levels = |field: &str, raw: Option<&str>, kind: PolicyKind| {
+        let mut levels = |field: &str, raw: Option<Field<'_>>, kind: PolicyKind| {
             let mut out = Vec::new();
-            for (level, r) in items(raw, field).map_err(&fail)?.into_iter().enumerate() {
-                let docs = if r.starts_with('[') {
-                    items(Some(r), field).map_err(&fail)?
+            for (level, f) in items(raw, field).map_err(&fail)?.into_iter().enumerate() {
+                let docs = if f.raw.starts_with('[') {
+                    items(Some(f), field).map_err(&fail)?
                 } else {
-                    vec![r]
+                    vec![f]
                 };
                 let mut level_docs = Vec::new();
                 for (j, d) in docs.into_iter().enumerate() {
@@ -419,12 +601,15 @@ impl RequestDoc {
         };
         let scps = levels("scps", raw.scps, PolicyKind::Scp)?;
         let rcps = levels("rcps", raw.rcps, PolicyKind::Rcp)?;
-        let account = |field: &str, v: Option<&str>| -> Result<Option<String>, RequestError> {
+        let account = |field: &str, v: Option<Field<'_>>| -> Result<Option<String>, RequestError> {
             match v {
-                None | Some("null") => Ok(None),
-                Some(v) => serde_json::from_str::<String>(v)
-                    .map(Some)
-                    .map_err(|_| fail(format!("\"{field}\" must be an account id (a string)"))),
+                None => Ok(None),
+                Some(v) if v.is_null() => Ok(None),
+                Some(v) => v
+                    .node
+                    .and_then(|n| n.as_str())
+                    .map(|s| Some(s.to_string()))
+                    .ok_or_else(|| fail(format!("\"{field}\" must be an account id (a string)"))),
             }
         };
         let org = OrgScope {
@@ -435,7 +620,7 @@ impl RequestDoc {
         };
         let request = Request::new(principal, &action, &resource, context);
         let mut target_keys = Vec::new();
-        if let Some(list) = raw.target_keys.filter(|l| *l != "null") {
+        if let Some(list) = raw.target_keys.map(|f| f.raw).filter(|l| *l != "null") {
             if !super::is_alias_management(&request) {
                 return Err(fail(
                     "\"target_keys\" applies only to kms:CreateAlias, kms:UpdateAlias and kms:DeleteAlias on an alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME)".into(),
@@ -466,7 +651,12 @@ impl RequestDoc {
                             )));
                         }
                     };
-                    if slot.replace(v).is_some() {
+                    let f = Field {
+                        raw: v,
+                        node: json::parse_in(v, arena).ok(),
+                        base: v,
+                    };
+                    if slot.replace(f).is_some() {
                         return Err(fail(format!("{} appears twice", field(k))));
                     }
                 }
@@ -478,9 +668,9 @@ impl RequestDoc {
                     )));
                 }
                 let policy = match policy {
-                    Some(r) if r != "null" => Some(compile(
+                    Some(f) if !f.is_null() => Some(compile(
                         cache,
-                        r,
+                        f,
                         PolicyKind::Resource,
                         field("resource_policy"),
                     )?),

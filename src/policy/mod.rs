@@ -8,7 +8,8 @@ pub mod principal;
 
 use std::fmt;
 
-use crate::json::{self, Node, Pos, Value};
+use crate::json::view::{Member, Node, Value};
+use crate::json::{self, Pos};
 use condition::{Condition, Operator};
 use pattern::{Pattern, Wild};
 use principal::PrincipalPattern;
@@ -181,22 +182,37 @@ impl Policy {
         kind: PolicyKind,
         source: &str,
     ) -> Result<Policy, PolicySyntaxError> {
-        let node = json::parse(text).map_err(|error| PolicySyntaxError {
+        let arena = bumpalo::Bump::new();
+        let node = json::parse_in(text, &arena).map_err(|error| PolicySyntaxError {
             source_name: source.to_string(),
             error,
         })?;
-        Ok(Policy::from_node(&node, kind, source))
+        Ok(Policy::from_view(&node, kind, source, None))
     }
 
     /// Build from a serde_json value (positions are unknown: zero).
     pub fn from_value(v: &serde_json::Value, kind: PolicyKind, source: &str) -> Policy {
-        Policy::from_node(&Node::from_serde(v), kind, source)
+        Policy::from_node(&json::Node::from_serde(v), kind, source)
     }
 
-    pub fn from_node(node: &Node, kind: PolicyKind, source: &str) -> Policy {
+    pub fn from_node(node: &json::Node, kind: PolicyKind, source: &str) -> Policy {
+        let arena = bumpalo::Bump::new();
+        Policy::from_view(&Node::of(node, &arena), kind, source, None)
+    }
+
+    /// Build from a document read with [`json::parse_in`]. `origin`: the document was read
+    /// as part of a larger text and starts there; positions are then given relative to it,
+    /// as if the document had been read alone.
+    pub fn from_view(
+        node: &Node<'_>,
+        kind: PolicyKind,
+        source: &str,
+        origin: Option<Pos>,
+    ) -> Policy {
         let mut b = Builder {
             kind,
             diags: Vec::new(),
+            origin,
         };
         let mut policy = Policy {
             kind,
@@ -224,7 +240,7 @@ impl Policy {
         b.duplicates(members, "");
         let mut statement_node = None;
         for m in members {
-            match m.key.as_str() {
+            match m.key {
                 "Version" => match m.value.as_str() {
                     Some(v @ ("2012-10-17" | "2008-10-17")) => policy.version = Some(v.into()),
                     _ => b.error(
@@ -345,10 +361,10 @@ impl Policy {
     }
 }
 
-fn show(n: &Node) -> String {
-    match &n.value {
+fn show(n: &Node<'_>) -> String {
+    match n.value {
         Value::String(s) => format!("\"{s}\""),
-        Value::Number(x) => x.clone(),
+        Value::Number(x) => x.to_string(),
         _ => n.type_name().to_string(),
     }
 }
@@ -356,13 +372,33 @@ fn show(n: &Node) -> String {
 struct Builder {
     kind: PolicyKind,
     diags: Vec<Diagnostic>,
+    /// Where the document starts in the text it was read from (see [`Policy::from_view`]).
+    origin: Option<Pos>,
 }
 
 impl Builder {
+    /// A position in the document as if it had been read alone.
+    fn at(&self, p: Pos) -> Pos {
+        let Some(o) = self.origin else { return p };
+        if p.line == o.line {
+            Pos {
+                line: 1,
+                col: p.col + 1 - o.col,
+                offset: p.offset - o.offset,
+            }
+        } else {
+            Pos {
+                line: p.line + 1 - o.line,
+                col: p.col,
+                offset: p.offset - o.offset,
+            }
+        }
+    }
+
     fn push(
         &mut self,
         level: Level,
-        at: &Node,
+        at: &Node<'_>,
         pointer: &str,
         message: String,
         hint: Option<String>,
@@ -373,24 +409,24 @@ impl Builder {
             message,
             hint,
             pointer: pointer.to_string(),
-            pos: at.pos,
+            pos: self.at(at.pos),
         });
     }
-    fn error(&mut self, at: &Node, pointer: &str, message: String, hint: Option<String>) {
+    fn error(&mut self, at: &Node<'_>, pointer: &str, message: String, hint: Option<String>) {
         self.push(Level::Error, at, pointer, message, hint);
     }
-    fn warning(&mut self, at: &Node, pointer: &str, message: String, hint: Option<String>) {
+    fn warning(&mut self, at: &Node<'_>, pointer: &str, message: String, hint: Option<String>) {
         self.push(Level::Warning, at, pointer, message, hint);
     }
 
-    fn duplicates(&mut self, members: &[json::Member], pointer: &str) {
+    fn duplicates(&mut self, members: &[Member<'_>], pointer: &str) {
         // A few members: compare each with those before it; many: a set, so that an object
         // of a million members costs its size, not its size squared.
         let mut seen = std::collections::HashSet::new();
         let many = members.len() > 16;
         for (i, m) in members.iter().enumerate() {
             let dup = if many {
-                !seen.insert(m.key.as_str())
+                !seen.insert(m.key)
             } else {
                 members[..i].iter().any(|p| p.key == m.key)
             };
@@ -403,14 +439,14 @@ impl Builder {
                         m.key
                     ),
                     hint: Some("merge the values into one element".into()),
-                    pointer: join(pointer, &m.key),
-                    pos: m.key_pos,
+                    pointer: join(pointer, m.key),
+                    pos: self.at(m.key_pos),
                 });
             }
         }
     }
 
-    fn unknown_element(&mut self, m: &json::Member, pointer: &str, name: &str, known: &[&str]) {
+    fn unknown_element(&mut self, m: &Member<'_>, pointer: &str, name: &str, known: &[&str]) {
         let suggestion = known
             .iter()
             .find(|k| {
@@ -424,7 +460,7 @@ impl Builder {
             message: format!("unknown element \"{name}\""),
             hint: suggestion.or_else(|| Some(format!("allowed here: {}", known.join(", ")))),
             pointer: join(pointer, name),
-            pos: m.key_pos,
+            pos: self.at(m.key_pos),
         });
     }
 
@@ -433,12 +469,12 @@ impl Builder {
     /// pointer of each is [`item_pointer`]'s, built only when needed.
     fn strings(
         &mut self,
-        n: &Node,
+        n: &Node<'_>,
         pointer: &str,
         what: &str,
     ) -> Vec<(String, Option<usize>, Pos)> {
-        match &n.value {
-            Value::String(s) => vec![(s.clone(), None, n.pos)],
+        match n.value {
+            Value::String(s) => vec![(s.to_string(), None, self.at(n.pos))],
             Value::Array(items) => {
                 if items.is_empty() {
                     self.error(n, pointer, format!("{what} is an empty list"), None);
@@ -446,7 +482,7 @@ impl Builder {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, it) in items.iter().enumerate() {
                     match it.as_str() {
-                        Some(s) => out.push((s.to_string(), Some(i), it.pos)),
+                        Some(s) => out.push((s.to_string(), Some(i), self.at(it.pos))),
                         None => self.error(
                             it,
                             &format!("{pointer}/{i}"),
@@ -474,7 +510,7 @@ impl Builder {
 
     fn statement(
         &mut self,
-        n: &Node,
+        n: &Node<'_>,
         index: usize,
         pointer: String,
         vars: bool,
@@ -509,8 +545,8 @@ impl Builder {
         ];
         for m in members {
             // The member's pointer, built only where it is kept or a problem is reported.
-            let at = || join(&pointer, &m.key);
-            match m.key.as_str() {
+            let at = || join(&pointer, m.key);
+            match m.key {
                 "Sid" => match m.value.as_str() {
                     Some(s) => sid = Some(s.to_string()),
                     None => {
@@ -578,7 +614,7 @@ impl Builder {
                         );
                         ok = false;
                     }
-                    let vals = self.strings(&m.value, &p, &m.key);
+                    let vals = self.strings(&m.value, &p, m.key);
                     for (v, idx, pos) in &vals {
                         self.check_action(v, &p, *idx, *pos);
                     }
@@ -605,7 +641,7 @@ impl Builder {
                         );
                         ok = false;
                     }
-                    let vals = self.strings(&m.value, &p, &m.key);
+                    let vals = self.strings(&m.value, &p, m.key);
                     resource = Some(Matcher {
                         negated: m.key == "NotResource",
                         patterns: vals
@@ -684,7 +720,7 @@ impl Builder {
             resource,
             conditions,
             pointer,
-            pos: n.pos,
+            pos: self.at(n.pos),
         })
     }
 
@@ -715,35 +751,32 @@ impl Builder {
         }
     }
 
-    fn principals(&mut self, n: &Node, pointer: &str, negated: bool) -> Principals {
+    fn principals(&mut self, n: &Node<'_>, pointer: &str, negated: bool) -> Principals {
         let mut entries = Vec::new();
-        match &n.value {
-            Value::String(s) if s == "*" => entries.push(PrincipalEntry {
+        match n.value {
+            Value::String("*") => entries.push(PrincipalEntry {
                 kind: "AWS".into(),
                 raw: "*".into(),
                 pattern: PrincipalPattern::Any,
                 pointer: pointer.into(),
-                pos: n.pos,
+                pos: self.at(n.pos),
             }),
             Value::Object(members) => {
                 self.duplicates(members, pointer);
                 for m in members {
-                    let p = join(pointer, &m.key);
-                    if !matches!(
-                        m.key.as_str(),
-                        "AWS" | "Service" | "Federated" | "CanonicalUser"
-                    ) {
+                    let p = join(pointer, m.key);
+                    if !matches!(m.key, "AWS" | "Service" | "Federated" | "CanonicalUser") {
                         self.unknown_element(
                             m,
                             pointer,
-                            &m.key,
+                            m.key,
                             &["AWS", "Service", "Federated", "CanonicalUser"],
                         );
                         continue;
                     }
                     for (v, idx, pos) in self.strings(&m.value, &p, "a principal") {
                         let vp = item_pointer(&p, idx);
-                        let pattern = PrincipalPattern::parse(&m.key, &v);
+                        let pattern = PrincipalPattern::parse(m.key, &v);
                         match &pattern {
                             PrincipalPattern::Invalid { why, .. } => self.diags.push(Diagnostic {
                                 modelled: true,
@@ -781,7 +814,7 @@ impl Builder {
                             _ => {}
                         }
                         entries.push(PrincipalEntry {
-                            kind: m.key.clone(),
+                            kind: m.key.to_string(),
                             raw: v,
                             pattern,
                             pointer: vp,
@@ -800,7 +833,7 @@ impl Builder {
         Principals { negated, entries }
     }
 
-    fn conditions(&mut self, n: &Node, pointer: &str, vars: bool) -> Vec<Condition> {
+    fn conditions(&mut self, n: &Node<'_>, pointer: &str, vars: bool) -> Vec<Condition> {
         let mut out = Vec::new();
         let Some(ops) = n.members() else {
             self.error(
@@ -813,8 +846,8 @@ impl Builder {
         };
         self.duplicates(ops, pointer);
         for op in ops {
-            let op_ptr = join(pointer, &op.key);
-            if Operator::parse(&op.key).is_none() {
+            let op_ptr = join(pointer, op.key);
+            if Operator::parse(op.key).is_none() {
                 let base = op
                     .key
                     .trim_start_matches("ForAnyValue:")
@@ -838,7 +871,7 @@ impl Builder {
                     message: format!("unknown condition operator \"{}\": IAM rejects it, and ekm-check cannot decide the condition", op.key),
                     hint: suggestion,
                     pointer: op_ptr.clone(),
-                    pos: op.key_pos,
+                    pos: self.at(op.key_pos),
                 });
             }
             let Some(keys) = op.value.members() else {
@@ -852,11 +885,11 @@ impl Builder {
             };
             self.duplicates(keys, &op_ptr);
             for k in keys {
-                let kp = join(&op_ptr, &k.key);
-                let scalar = |v: &Node| -> Option<String> {
-                    match &v.value {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Number(x) => Some(x.clone()),
+                let kp = join(&op_ptr, k.key);
+                let scalar = |v: &Node<'_>| -> Option<String> {
+                    match v.value {
+                        Value::String(s) => Some(s.to_string()),
+                        Value::Number(x) => Some(x.to_string()),
                         Value::Bool(b) => Some(b.to_string()),
                         _ => None,
                     }
@@ -890,7 +923,8 @@ impl Builder {
                         }
                     }
                 };
-                let c = Condition::new(&op.key, &k.key, values, vars, kp, k.key_pos);
+                let key_pos = self.at(k.key_pos);
+                let c = Condition::new(op.key, k.key, values, vars, kp, key_pos);
                 for (raw, v) in c.raw_values.iter().zip(&c.values) {
                     if let condition::CondValue::Invalid(_) = v {
                         self.diags.push(Diagnostic {
@@ -902,7 +936,7 @@ impl Builder {
                             ),
                             hint: None,
                             pointer: c.pointer.clone(),
-                            pos: k.key_pos,
+                            pos: key_pos,
                         });
                     }
                 }
