@@ -11,6 +11,8 @@
 //! - `large/lint-permissions/N`, `large/eval/N`: one policy of N statements on one line (10,000:
 //!   1.7 MB, 40,000: 6.7 MB) through `lint --permissions` and `eval --identity-policy`; linear:
 //!   the 40,000 figure is about four times the 10,000 one.
+//!
+//! The benchmarks run with the binary's allocator (mimalloc, see Cargo.toml).
 
 use std::hint::black_box;
 
@@ -23,6 +25,9 @@ use ekm_check::policy::{Policy, PolicyKind};
 mod batches;
 
 use batches::{KEY, identity, key_policy};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/openai-ekm";
 

@@ -26,3 +26,7 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// mimalloc: see Cargo.toml.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
