@@ -564,34 +564,44 @@ fn string_end(b: &[u8], start: usize) -> Option<usize> {
 }
 
 /// The offset of the first `"`, `\\` or control character at or after `i` (the end of the
-/// text if none), eight bytes at a time.
-fn run_end(b: &[u8], mut i: usize) -> usize {
+/// text if none), eight bytes at a time, and whether the bytes before it are all ASCII.
+#[inline]
+fn run_end(b: &[u8], mut i: usize) -> (usize, bool) {
+    let mut seen = 0u64;
     while let Some(chunk) = b.get(i..i + 8) {
         let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        if has_byte(w, b'"') || has_byte(w, b'\\') || has_control(w) {
-            break;
+        if let Some(k) = first_special(w) {
+            // The bytes before it (k < 8, so the shift is in range).
+            seen |= w & ((1u64 << (8 * k)) - 1);
+            i += k;
+            return (i, seen & 0x8080_8080_8080_8080 == 0);
         }
+        seen |= w;
         i += 8;
     }
-    i + b[i..]
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        .unwrap_or(b.len() - i)
+    let mut high = seen & 0x8080_8080_8080_8080 != 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        high |= c >= 0x80;
+        i += 1;
+    }
+    (i, !high)
 }
 
-/// Does the word hold the byte `v`? (No false negative; a true answer is checked byte by byte.)
-pub(crate) fn has_byte(w: u64, v: u8) -> bool {
+/// The index of the first byte of the (little-endian) word that is `"`, `\\` or a control
+/// character. Exact: each test below can flag a byte wrongly only above a byte it rightly
+/// flags, so the lowest flagged byte is always right.
+#[inline]
+fn first_special(w: u64) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let x = w ^ (LO * u64::from(v));
-    x.wrapping_sub(LO) & !x & HI != 0
-}
-
-/// Does the word hold a byte below 0x20 (a control character)?
-pub(crate) fn has_control(w: u64) -> bool {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    w.wrapping_sub(LO * 0x20) & !w & HI != 0
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let m = zero(w ^ (LO * u64::from(b'"')))
+        | zero(w ^ (LO * u64::from(b'\\')))
+        | (w.wrapping_sub(LO * 0x20) & !w & HI);
+    (m != 0).then(|| (m.trailing_zeros() / 8) as usize)
 }
 
 /// Append `s` as a JSON string, escaped exactly as serde_json escapes it (`\"`, `\\`, `\b`,
@@ -606,9 +616,13 @@ pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
     while i < b.len() {
         if let Some(chunk) = b.get(i..i + 8) {
             let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            if !(has_byte(w, b'"') || has_byte(w, b'\\') || has_control(w)) {
-                i += 8;
-                continue;
+            match first_special(w) {
+                None => {
+                    i += 8;
+                    continue;
+                }
+                // Straight to the byte to escape.
+                Some(k) => i += k,
             }
         }
         let c = b[i];
@@ -723,6 +737,7 @@ struct Parser<'a, T: Tree<'a>> {
 }
 
 impl<'a, T: Tree<'a>> Parser<'a, T> {
+    #[inline]
     fn pos(&self) -> Pos {
         if self.line_ascii {
             return Pos {
@@ -731,6 +746,12 @@ impl<'a, T: Tree<'a>> Parser<'a, T> {
                 offset: self.i,
             };
         }
+        self.pos_counting()
+    }
+
+    /// [`Parser::pos`] on a line that holds other characters than ASCII: columns are counted
+    /// in characters, forward from the last one computed.
+    fn pos_counting(&self) -> Pos {
         let (mut from, mut col) = self.col_at.get();
         if from < self.line_start || from > self.i {
             (from, col) = (self.line_start, 1);
@@ -760,7 +781,18 @@ impl<'a, T: Tree<'a>> Parser<'a, T> {
         self.bytes.get(self.i).copied()
     }
 
+    /// Skip white space; an error for what looks like a comment or a no-break space.
+    #[inline]
     fn skip_ws(&mut self) -> Result<(), SyntaxError> {
+        match self.peek() {
+            // The common case: the next token follows at once.
+            Some(b) if b > b' ' && b < 0x80 && b != b'/' && b != b'#' => Ok(()),
+            None => Ok(()),
+            Some(_) => self.skip_ws_from_here(),
+        }
+    }
+
+    fn skip_ws_from_here(&mut self) -> Result<(), SyntaxError> {
         while let Some(b) = self.peek() {
             match b {
                 b' ' | b'\t' | b'\r' => self.i += 1,
@@ -1039,15 +1071,18 @@ impl<'a, T: Tree<'a>> Parser<'a, T> {
     /// The string starting at its opening quote: borrowed from the text when it has no
     /// escape.
     fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
-        let start = self.pos();
+        // Where it starts, for an error (its position is worked out then: a string never
+        // spans lines, so the line is still the current one).
+        let start = self.i;
         self.i += 1; // opening quote
         let mut out = String::new();
         loop {
             // Copy the run of ordinary characters in one go.
             let run_start = self.i;
-            self.i = run_end(self.bytes, self.i);
+            let ascii;
+            (self.i, ascii) = run_end(self.bytes, self.i);
             let run = &self.src[run_start..self.i];
-            if self.line_ascii && !run.is_ascii() {
+            if self.line_ascii && !ascii {
                 // Columns from here on count characters (from the line's start, once).
                 self.line_ascii = false;
             }
@@ -1106,9 +1141,17 @@ impl<'a, T: Tree<'a>> Parser<'a, T> {
         }
     }
 
-    fn unterminated(&self, start: Pos) -> SyntaxError {
+    fn unterminated(&self, start: usize) -> SyntaxError {
+        let col = match self.src.get(self.line_start..start) {
+            Some(before) => before.chars().count() as u32 + 1,
+            None => (start - self.line_start) as u32 + 1,
+        };
         SyntaxError {
-            pos: start,
+            pos: Pos {
+                line: self.line,
+                col,
+                offset: start,
+            },
             message: "a string is never closed".into(),
             hint: Some("a closing double quote is missing".into()),
         }
@@ -1192,6 +1235,30 @@ impl<'a, T: Tree<'a>> Parser<'a, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_special_finds_the_first_quote_backslash_or_control_byte_of_a_word() {
+        let bytes: Vec<u8> = (0u8..=255).collect();
+        for b in 0u8..=255 {
+            let special = b == b'"' || b == b'\\' || b < 0x20;
+            for at in 0..8 {
+                // Ordinary bytes, then `b` at `at`, then every kind of byte above it.
+                let mut word = [b'a'; 8];
+                word[at] = b;
+                for (k, slot) in word.iter_mut().enumerate().skip(at + 1) {
+                    *slot = bytes[(usize::from(b) * 7 + k * 31) % 256];
+                }
+                let got = first_special(u64::from_le_bytes(word));
+                let want = word
+                    .iter()
+                    .position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+                assert_eq!(got, want, "{word:?}");
+                if special {
+                    assert_eq!(got, Some(at));
+                }
+            }
+        }
+    }
 
     #[test]
     fn parses_and_keeps_positions() {

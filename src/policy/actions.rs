@@ -79,10 +79,12 @@ pub fn check(action: &str) -> Result<(), Option<String>> {
     let Some((svc, name)) = action.split_once(':') else {
         return Err(None);
     };
-    let list = match svc.to_ascii_lowercase().as_str() {
-        "kms" => KMS_ACTIONS,
-        "sts" => STS_ACTIONS,
-        _ => return Ok(()),
+    let list = if svc.eq_ignore_ascii_case("kms") {
+        KMS_ACTIONS
+    } else if svc.eq_ignore_ascii_case("sts") {
+        STS_ACTIONS
+    } else {
+        return Ok(());
     };
     if name.contains('*') || name.contains('?') {
         return Ok(());

@@ -955,7 +955,7 @@ pub fn escape(token: &str) -> String {
 }
 
 fn push_escaped(s: &mut String, token: &str) {
-    if !token.contains(['~', '/']) {
+    if !token.bytes().any(|b| b == b'~' || b == b'/') {
         s.push_str(token);
         return;
     }
