@@ -12,7 +12,7 @@
 //!   1.7 MB, 40,000: 6.7 MB) through `lint --permissions` and `eval --identity-policy`; linear:
 //!   the 40,000 figure is about four times the 10,000 one.
 //!
-//! The benchmarks run with the binary's allocator (mimalloc, see Cargo.toml).
+//! The benchmarks run with the binary's allocator (mimalloc, src/allocator.rs).
 
 use std::hint::black_box;
 
@@ -27,7 +27,7 @@ mod batches;
 use batches::{KEY, identity, key_policy};
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ekm_check::allocator::Mimalloc = ekm_check::allocator::Mimalloc;
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/openai-ekm";
 

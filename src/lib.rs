@@ -6,6 +6,7 @@
 //! - [`eval`]: the evaluator (identity, resource, boundary, SCP; KMS and STS specifics;
 //!   three-valued over unknown context).
 
+pub mod allocator;
 pub mod aws;
 pub mod cli;
 pub mod config;

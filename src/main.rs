@@ -27,6 +27,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// mimalloc: see Cargo.toml.
+/// mimalloc: see src/allocator.rs.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ekm_check::allocator::Mimalloc = ekm_check::allocator::Mimalloc;
