@@ -74,6 +74,13 @@ pub const STS_ACTIONS: &[&str] = &[
     "TagSession",
 ];
 
+/// ASCII case-insensitive order (the lists above are sorted in it: a test checks).
+fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
 /// For `service:Name` (no wildcard) in a service we know: `Ok(())` if known, else `Err(suggestion)`.
 pub fn check(action: &str) -> Result<(), Option<String>> {
     let Some((svc, name)) = action.split_once(':') else {
@@ -89,7 +96,7 @@ pub fn check(action: &str) -> Result<(), Option<String>> {
     if name.contains('*') || name.contains('?') {
         return Ok(());
     }
-    if list.iter().any(|a| a.eq_ignore_ascii_case(name)) {
+    if list.binary_search_by(|a| cmp_ignore_case(a, name)).is_ok() {
         return Ok(());
     }
     // No action name is longer than 64 characters: nothing to suggest (and no quadratic work).
@@ -126,6 +133,33 @@ pub fn distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_lists_are_sorted_case_insensitively_so_every_name_is_found() {
+        for list in [super::KMS_ACTIONS, super::STS_ACTIONS] {
+            for w in list.windows(2) {
+                assert_eq!(
+                    super::cmp_ignore_case(w[0], w[1]),
+                    std::cmp::Ordering::Less,
+                    "{} before {}",
+                    w[0],
+                    w[1]
+                );
+            }
+        }
+        for a in super::KMS_ACTIONS {
+            assert_eq!(
+                super::check(&format!("kms:{}", a.to_ascii_uppercase())),
+                Ok(())
+            );
+        }
+        for a in super::STS_ACTIONS {
+            assert_eq!(
+                super::check(&format!("sts:{}", a.to_ascii_lowercase())),
+                Ok(())
+            );
+        }
+    }
+
     #[test]
     fn typos_get_suggestions() {
         assert_eq!(super::check("kms:Decrypt"), Ok(()));

@@ -299,7 +299,9 @@ impl Policy {
                         b.error(s, "/Statement", "Statement is empty".into(), None);
                     }
                     for (i, item) in items.iter().enumerate() {
-                        if let Some(st) = b.statement(item, i, format!("/Statement/{i}"), vars) {
+                        if let Some(st) =
+                            b.statement(item, i, item_pointer("/Statement", Some(i)), vars)
+                        {
                             policy.statements.push(st);
                         }
                     }
@@ -982,10 +984,23 @@ fn item_pointer(list: &str, idx: Option<usize>) -> String {
     match idx {
         None => list.to_string(),
         Some(i) => {
-            use std::fmt::Write as _;
             let mut s = String::with_capacity(list.len() + 4);
             s.push_str(list);
-            let _ = write!(s, "/{i}");
+            s.push('/');
+            // The index in decimal, without the formatting machinery (this runs for every
+            // statement and list element of every document).
+            let mut digits = [0u8; 20];
+            let mut n = i;
+            let mut k = digits.len();
+            loop {
+                k -= 1;
+                digits[k] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            s.extend(digits[k..].iter().map(|&d| char::from(d)));
             s
         }
     }
@@ -993,6 +1008,17 @@ fn item_pointer(list: &str, idx: Option<usize>) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn item_pointers_write_the_index_in_decimal() {
+        for i in [0, 7, 10, 99, 100, 12_345, usize::MAX] {
+            assert_eq!(
+                super::item_pointer("/Statement", Some(i)),
+                format!("/Statement/{i}")
+            );
+        }
+        assert_eq!(super::item_pointer("/Action", None), "/Action");
+    }
+
     use super::*;
 
     #[test]
