@@ -121,9 +121,7 @@ impl Node {
         match &self.value {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number(n) => serde_json::from_str::<serde_json::Number>(n)
-                .map(serde_json::Value::Number)
-                .unwrap_or_else(|_| serde_json::Value::String(n.clone())),
+            Value::Number(n) => number_to_serde(n),
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::Array(a) => serde_json::Value::Array(a.iter().map(Node::to_serde).collect()),
             Value::Object(m) => {
@@ -159,6 +157,14 @@ impl Node {
             pos: Pos::default(),
         }
     }
+}
+
+/// A number as written, as a serde_json value: read by serde_json itself (so `1.50` is `1.5`),
+/// or kept as its text when serde_json cannot hold it (`1e400`).
+pub fn number_to_serde(n: &str) -> serde_json::Value {
+    serde_json::from_str::<serde_json::Number>(n)
+        .map(serde_json::Value::Number)
+        .unwrap_or_else(|_| serde_json::Value::String(n.to_string()))
 }
 
 /// A syntax error, with where it is and, when we recognise the mistake, how to fix it.
@@ -373,33 +379,6 @@ pub mod view {
             }
         }
 
-        /// The owned tree (tests; values used beyond the arena).
-        pub fn to_owned_node(&self) -> super::Node {
-            let value = match self.value {
-                Value::Null => super::Value::Null,
-                Value::Bool(b) => super::Value::Bool(b),
-                Value::Number(x) => super::Value::Number(x.to_string()),
-                Value::String(s) => super::Value::String(s.to_string()),
-                Value::Array(items) => {
-                    super::Value::Array(items.iter().map(Node::to_owned_node).collect())
-                }
-                Value::Object(members) => super::Value::Object(
-                    members
-                        .iter()
-                        .map(|m| super::Member {
-                            key: m.key.to_string(),
-                            key_pos: m.key_pos,
-                            value: m.value.to_owned_node(),
-                        })
-                        .collect(),
-                ),
-            };
-            super::Node {
-                value,
-                pos: self.pos,
-            }
-        }
-
         /// Its text, when `text` is what it was read from.
         pub fn text_in<'t>(&self, text: &'t str) -> Option<&'t str> {
             text.get(self.pos.offset..self.end)
@@ -437,9 +416,7 @@ pub mod view {
             match self.value {
                 Value::Null => serde_json::Value::Null,
                 Value::Bool(b) => serde_json::Value::Bool(b),
-                Value::Number(n) => serde_json::from_str::<serde_json::Number>(n)
-                    .map(serde_json::Value::Number)
-                    .unwrap_or_else(|_| serde_json::Value::String(n.to_string())),
+                Value::Number(n) => super::number_to_serde(n),
                 Value::String(s) => serde_json::Value::String(s.to_string()),
                 Value::Array(a) => serde_json::Value::Array(a.iter().map(Node::to_serde).collect()),
                 Value::Object(m) => {

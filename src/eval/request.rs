@@ -68,6 +68,15 @@ struct Field<'a> {
 }
 
 impl<'a> Field<'a> {
+    /// A member split from its text: read on its own, into `arena`.
+    fn read(raw: &'a str, arena: &'a bumpalo::Bump) -> Field<'a> {
+        Field {
+            raw,
+            node: json::parse_in(raw, arena).ok(),
+            base: raw,
+        }
+    }
+
     fn is_null(&self) -> bool {
         self.raw == "null"
     }
@@ -352,15 +361,6 @@ fn scalar(v: &view::Node<'_>) -> Option<String> {
     }
 }
 
-fn serde_scalar(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
 impl RequestDoc {
     /// Read a request object from a parsed node (tests, single requests).
     pub fn from_node(node: &Node, unknown: &[String]) -> Result<RequestDoc, RequestError> {
@@ -425,11 +425,7 @@ impl RequestDoc {
                 };
                 let mut raw = Fields::default();
                 for (k, v) in members {
-                    let field = Field {
-                        raw: v,
-                        node: json::parse_in(v, arena).ok(),
-                        base: v,
-                    };
+                    let field = Field::read(v, arena);
                     let Some(slot) = raw.slot(k) else {
                         return Err(explain_unreadable(text));
                     };
@@ -470,36 +466,21 @@ impl RequestDoc {
                     "context \"{k}\": values must be strings, numbers or booleans"
                 ))
             };
-            let duplicated = members
-                .iter()
-                .enumerate()
-                .any(|(i, m)| members[..i].iter().any(|p| p.key == m.key));
-            if duplicated {
-                // serde_json's reading: the last value of a key, in the first one's place.
-                let Some(serde_json::Value::Object(map)) = c.node.map(|n| n.to_serde()) else {
-                    return Err(not_object());
-                };
-                for (k, v) in &map {
-                    let values = match v {
-                        serde_json::Value::Array(items) => {
-                            items.iter().map(serde_scalar).collect::<Option<Vec<_>>>()
-                        }
-                        other => serde_scalar(other).map(|s| vec![s]),
-                    }
-                    .ok_or_else(|| bad(k))?;
-                    context.set(k, values);
+            // As serde_json reads an object: a key given twice keeps the first one's place and
+            // the last one's value (only that value is checked).
+            for (i, m) in members.iter().enumerate() {
+                if members[..i].iter().any(|p| p.key == m.key) {
+                    continue;
                 }
-            } else {
-                for m in members {
-                    let values = match m.value.value {
-                        view::Value::Array(items) => {
-                            items.iter().map(scalar).collect::<Option<Vec<_>>>()
-                        }
-                        _ => scalar(&m.value).map(|s| vec![s]),
+                let last = members[i..].iter().rfind(|p| p.key == m.key).unwrap_or(m);
+                let values = match last.value.value {
+                    view::Value::Array(items) => {
+                        items.iter().map(scalar).collect::<Option<Vec<_>>>()
                     }
-                    .ok_or_else(|| bad(m.key))?;
-                    context.set(m.key, values);
+                    _ => scalar(&last.value).map(|s| vec![s]),
                 }
+                .ok_or_else(|| bad(m.key))?;
+                context.set(m.key, values);
             }
         }
         for u in unknown {
@@ -651,12 +632,7 @@ impl RequestDoc {
                             )));
                         }
                     };
-                    let f = Field {
-                        raw: v,
-                        node: json::parse_in(v, arena).ok(),
-                        base: v,
-                    };
-                    if slot.replace(f).is_some() {
+                    if slot.replace(Field::read(v, arena)).is_some() {
                         return Err(fail(format!("{} appears twice", field(k))));
                     }
                 }

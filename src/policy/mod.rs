@@ -987,20 +987,9 @@ fn item_pointer(list: &str, idx: Option<usize>) -> String {
             let mut s = String::with_capacity(list.len() + 4);
             s.push_str(list);
             s.push('/');
-            // The index in decimal, without the formatting machinery (this runs for every
-            // statement and list element of every document).
-            let mut digits = [0u8; 20];
-            let mut n = i;
-            let mut k = digits.len();
-            loop {
-                k -= 1;
-                digits[k] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            s.extend(digits[k..].iter().map(|&d| char::from(d)));
+            // Without the formatting machinery: this runs for every statement and list
+            // element of every document.
+            s.push_str(itoa::Buffer::new().format(i));
             s
         }
     }
