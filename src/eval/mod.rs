@@ -696,85 +696,134 @@ pub fn evaluate_with_targets<'a>(
 impl Evaluation<'_> {
     /// How the layers combined, one line each.
     pub fn summary(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        self.summary_each(&mut String::new(), &mut |l: &mut String| {
+            lines.push(std::mem::take(l))
+        });
+        lines
+    }
+
+    /// The lines of [`Evaluation::summary`], each built in `s` (after what it already holds)
+    /// and handed to `line`, which empties `s` again: no allocation per line in a batch.
+    fn summary_each(&self, s: &mut String, line: &mut dyn FnMut(&mut String)) {
+        let mut emit = |s: &mut String, parts: &[&str]| {
+            for p in parts {
+                s.push_str(p);
+            }
+            line(s);
+        };
         let l = &self.layers;
         let label = l.service_label;
-        let mut summary = Vec::new();
         if let Some(why) = &l.refusal {
-            summary.push(why.clone());
+            emit(s, &[why]);
         }
         if l.alias {
-            summary.push(format!(
-                "alias resource: an alias has no key policy, so the caller's identity policies alone decide the alias part ({ALIAS_ACCESS_DOC})"
-            ));
+            emit(
+                s,
+                &[
+                    "alias resource: an alias has no key policy, so the caller's identity policies alone decide the alias part (",
+                    ALIAS_ACCESS_DOC,
+                    ")",
+                ],
+            );
             if l.ignored_resource_policy {
-                summary.push(
-                    "the resource policy given is not consulted for the alias: a key policy governs its key (give the key under target_keys)"
-                        .into(),
+                emit(
+                    s,
+                    &[
+                        "the resource policy given is not consulted for the alias: a key policy governs its key (give the key under target_keys)",
+                    ],
                 );
             }
             if self.targets.is_empty() {
-                summary.push(
-                    "the key(s) the operation touches were not given (target_keys): their key policies must allow it too, and are not decided here"
-                        .into(),
+                emit(
+                    s,
+                    &[
+                        "the key(s) the operation touches were not given (target_keys): their key policies must allow it too, and are not decided here",
+                    ],
                 );
             }
         }
         if l.missing_resource_policy {
-            summary.push(format!(
-                "no {label} was given: {} requires one to allow the request",
-                if label == "key policy" {
-                    "KMS"
-                } else {
-                    "sts:AssumeRole"
-                }
-            ));
+            let needs = if label == "key policy" {
+                "KMS"
+            } else {
+                "sts:AssumeRole"
+            };
+            emit(
+                s,
+                &[
+                    "no ",
+                    label,
+                    " was given: ",
+                    needs,
+                    " requires one to allow the request",
+                ],
+            );
         }
         if self.denied != Tri::False {
-            summary.push(format!(
-                "an explicit Deny {}",
-                if self.denied.is_true() {
-                    "applies: it overrides every Allow"
-                } else {
-                    "may apply, depending on unknown context"
-                }
-            ));
+            emit(
+                s,
+                &[
+                    "an explicit Deny ",
+                    if self.denied.is_true() {
+                        "applies: it overrides every Allow"
+                    } else {
+                        "may apply, depending on unknown context"
+                    },
+                ],
+            );
         }
+        const EVERY_LEVEL: (&str, &str) = ("every level allows", "a level does not allow");
         if let Some(scp) = l.scp {
-            summary.push(format!(
-                "service control policies: {}",
-                tri_word(scp, "every level allows", "a level does not allow")
-            ));
+            emit(
+                s,
+                &[
+                    "service control policies: ",
+                    tri_word(scp, EVERY_LEVEL.0, EVERY_LEVEL.1),
+                    tri_tail(scp),
+                ],
+            );
         }
         if let Some(why) = &l.scp_exempt {
-            summary.push(format!("service control policies: do not apply ({why})"));
+            emit(s, &["service control policies: do not apply (", why, ")"]);
         }
         if let Some(rcp) = l.rcp {
-            summary.push(format!(
-                "resource control policies: {}",
-                tri_word(rcp, "every level allows", "a level does not allow")
-            ));
+            emit(
+                s,
+                &[
+                    "resource control policies: ",
+                    tri_word(rcp, EVERY_LEVEL.0, EVERY_LEVEL.1),
+                    tri_tail(rcp),
+                ],
+            );
         }
         if let Some(why) = &l.rcp_exempt {
-            summary.push(format!("resource control policies: do not apply ({why})"));
+            emit(s, &["resource control policies: do not apply (", why, ")"]);
         }
         if let Some(b) = l.boundary {
-            summary.push(format!(
-                "permissions boundary: {}",
-                tri_word(
-                    b,
-                    "allows",
-                    "does not allow (it caps identity policies and grants to the role ARN)"
-                )
-            ));
+            let (yes, no) = (
+                "allows",
+                "does not allow (it caps identity policies and grants to the role ARN)",
+            );
+            emit(
+                s,
+                &["permissions boundary: ", tri_word(b, yes, no), tri_tail(b)],
+            );
         }
         match l.caller {
-            CallerSide::Policies => summary.push(format!(
-                "identity policies: {}",
-                tri_word(l.identity, "allow", "do not allow")
-            )),
-            CallerSide::AssumedAllowed => summary.push(
-                "identity policies: the caller's own account is outside this check; assumed to allow"
-                    .into(),
+            CallerSide::Policies => emit(
+                s,
+                &[
+                    "identity policies: ",
+                    tri_word(l.identity, "allow", "do not allow"),
+                    tri_tail(l.identity),
+                ],
+            ),
+            CallerSide::AssumedAllowed => emit(
+                s,
+                &[
+                    "identity policies: the caller's own account is outside this check; assumed to allow",
+                ],
             ),
         }
         if l.has_resource_policy {
@@ -787,26 +836,43 @@ impl Evaluation<'_> {
             } else {
                 "does not allow the principal or its account"
             };
-            summary.push(format!("{label}: {how}"));
+            emit(s, &[label, ": ", how]);
         }
         if self.cross_account && !l.alias {
-            summary.push(format!(
-                "cross-account request: the {label} and the caller's identity policies must both allow"
-            ));
+            emit(
+                s,
+                &[
+                    "cross-account request: the ",
+                    label,
+                    " and the caller's identity policies must both allow",
+                ],
+            );
         } else if l.needs_resource_policy {
-            summary.push(format!(
-                "same account: the {label} must allow the principal directly, or delegate to the account and identity policies allow"
-            ));
+            emit(
+                s,
+                &[
+                    "same account: the ",
+                    label,
+                    " must allow the principal directly, or delegate to the account and identity policies allow",
+                ],
+            );
         }
-        summary
     }
 }
 
-fn tri_word(t: Tri, yes: &str, no: &str) -> String {
+/// `yes` or `no` by `t`; for an unknown `t`, `yes` followed by [`tri_tail`].
+fn tri_word<'s>(t: Tri, yes: &'s str, no: &'s str) -> &'s str {
     match t {
-        Tri::True => yes.to_string(),
-        Tri::False => no.to_string(),
-        Tri::Unknown => format!("{yes} only if unknown context permits"),
+        Tri::True | Tri::Unknown => yes,
+        Tri::False => no,
+    }
+}
+
+/// What follows [`tri_word`]'s word.
+fn tri_tail(t: Tri) -> &'static str {
+    match t {
+        Tri::Unknown => " only if unknown context permits",
+        _ => "",
     }
 }
 
@@ -993,10 +1059,7 @@ impl Evaluation<'_> {
             describe_into(s, r, req);
             emit(s, line);
         }
-        for l in self.summary() {
-            s.push_str(&l);
-            emit(s, line);
-        }
+        self.summary_each(s, &mut |s: &mut String| emit(s, line));
         for t in &self.targets {
             let ev = &t.evaluation;
             let _ = write!(
@@ -1086,7 +1149,8 @@ fn locate_statement(s: &mut String, st: &Statement) {
     s.push_str(" (");
     s.push_str(&st.pointer);
     if st.pos.line > 0 {
-        let _ = write!(s, ", line {}", st.pos.line);
+        s.push_str(", line ");
+        s.push_str(itoa::Buffer::new().format(st.pos.line));
     }
     s.push(')');
 }
@@ -1130,7 +1194,9 @@ fn describe_into(s: &mut String, r: &StatementResult<'_>, req: &Request) {
         Reason::PrincipalNotMatched => {
             s.push_str("no match: ");
             locate_layer_into(s, r.layer, r.policy, st);
-            let _ = write!(s, ": {} ", req.principal);
+            s.push_str(": ");
+            req.principal.push_to(s);
+            s.push(' ');
             let neg = st.principal.as_ref().is_some_and(|p| p.negated);
             s.push_str(if neg {
                 "is excluded by NotPrincipal "
@@ -1171,15 +1237,28 @@ fn describe_into(s: &mut String, r: &StatementResult<'_>, req: &Request) {
         }
         Reason::ConditionFalse(i) => {
             let c = &st.conditions[*i];
-            let _ = write!(
-                s,
-                "no match: {}: condition {} {} {:?} is false ({})",
-                locate_in(r.layer, r.policy, st),
-                c.operator_name,
-                c.key,
-                c.raw_values,
-                context_value(&req.context, &c.key_lc)
-            );
+            s.push_str("no match: ");
+            locate_layer_into(s, r.layer, r.policy, st);
+            s.push_str(": condition ");
+            s.push_str(&c.operator_name);
+            s.push(' ');
+            s.push_str(&c.key);
+            s.push(' ');
+            push_debug_list(s, &c.raw_values);
+            s.push_str(" is false (");
+            match req.context.lookup(&c.key_lc) {
+                Lookup::Present(v) if v.len() == 1 => {
+                    s.push_str("the request has ");
+                    push_debug_str(s, &v[0]);
+                }
+                Lookup::Present(v) => {
+                    s.push_str("the request has ");
+                    push_debug_list(s, v);
+                }
+                Lookup::Absent => s.push_str("the key is absent from the request"),
+                Lookup::Unknown => s.push_str("the value is not known"),
+            }
+            s.push(')');
         }
         Reason::ConditionsUndecided(idx) => {
             let parts: Vec<String> = idx
@@ -1204,11 +1283,63 @@ fn describe_into(s: &mut String, r: &StatementResult<'_>, req: &Request) {
     }
 }
 
-fn context_value(ctx: &Context, key_lc: &str) -> String {
-    match ctx.lookup(key_lc) {
-        Lookup::Present(v) if v.len() == 1 => format!("the request has {:?}", v[0]),
-        Lookup::Present(v) => format!("the request has {v:?}"),
-        Lookup::Absent => "the key is absent from the request".into(),
-        Lookup::Unknown => "the value is not known".into(),
+/// `x` as `{:?}` writes it; printable ASCII without a quote or backslash (nearly every
+/// value) directly.
+fn push_debug_str(s: &mut String, x: &str) {
+    if x.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        s.push('"');
+        s.push_str(x);
+        s.push('"');
+    } else {
+        let _ = write!(s, "{x:?}");
+    }
+}
+
+/// A list of strings as `{:?}` writes it: `["a", "b"]`.
+fn push_debug_list(s: &mut String, xs: &[String]) {
+    s.push('[');
+    for (i, x) in xs.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        push_debug_str(s, x);
+    }
+    s.push(']');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_strings_are_written_as_the_debug_format_writes_them() {
+        let cases = [
+            "",
+            "true",
+            "10.0.0.1",
+            "say \"hi\"",
+            "back\\slash",
+            "tab\there",
+            "line\nbreak",
+            "\u{7f}",
+            "\u{1b}[31m",
+            "é and ü",
+            "\u{200b}zero width",
+            "'single'",
+            "{\"json\": 1}",
+        ];
+        for c in cases {
+            let mut s = String::new();
+            push_debug_str(&mut s, c);
+            assert_eq!(s, format!("{c:?}"), "{c:?}");
+        }
+        let list: Vec<String> = cases.iter().map(|c| c.to_string()).collect();
+        for n in [0, 1, 2, cases.len()] {
+            let mut s = String::new();
+            push_debug_list(&mut s, &list[..n]);
+            assert_eq!(s, format!("{:?}", &list[..n]));
+        }
     }
 }

@@ -83,7 +83,7 @@ fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// For `service:Name` (no wildcard) in a service we know: `Ok(())` if known, else `Err(suggestion)`.
 pub fn check(action: &str) -> Result<(), Option<String>> {
-    let Some((svc, name)) = action.split_once(':') else {
+    let Some([svc, name]) = super::pattern::split_n(action, b':') else {
         return Err(None);
     };
     let list = if svc.eq_ignore_ascii_case("kms") {
@@ -93,7 +93,7 @@ pub fn check(action: &str) -> Result<(), Option<String>> {
     } else {
         return Ok(());
     };
-    if name.contains('*') || name.contains('?') {
+    if name.bytes().any(|b| b == b'*' || b == b'?') {
         return Ok(());
     }
     if list.binary_search_by(|a| cmp_ignore_case(a, name)).is_ok() {

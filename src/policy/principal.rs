@@ -56,11 +56,11 @@ impl Principal {
             });
         }
         if let Some(rest) = s.strip_prefix("arn:") {
-            let parts: Vec<&str> = rest.splitn(5, ':').collect();
-            if parts.len() != 5 {
+            let Some([partition, service, _region, account, resource]) =
+                super::pattern::split_n(rest, b':')
+            else {
                 return Err(format!("{s} is not an ARN"));
-            }
-            let (partition, service, account, resource) = (parts[0], parts[1], parts[3], parts[4]);
+            };
             if !is_account_id(account) {
                 return Err(format!("{s}: the account must be 12 digits"));
             }
@@ -74,11 +74,14 @@ impl Principal {
                         });
                     }
                     if let Some(path_name) = resource.strip_prefix("role/") {
-                        let name = path_name.rsplit('/').next().unwrap_or_default();
+                        let name = last_segment(path_name);
                         if name.is_empty() {
                             return Err(format!("{s}: the role name is empty"));
                         }
-                        let path = format!("/{}", &path_name[..path_name.len() - name.len()]);
+                        let dirs = &path_name[..path_name.len() - name.len()];
+                        let mut path = String::with_capacity(dirs.len() + 1);
+                        path.push('/');
+                        path.push_str(dirs);
                         return Ok(Principal::Role {
                             arn: s.into(),
                             partition: p,
@@ -88,7 +91,7 @@ impl Principal {
                         });
                     }
                     if let Some(path_name) = resource.strip_prefix("user/") {
-                        let name = path_name.rsplit('/').next().unwrap_or_default();
+                        let name = last_segment(path_name);
                         return Ok(Principal::User {
                             arn: s.into(),
                             partition: p,
@@ -99,7 +102,7 @@ impl Principal {
                 }
                 "sts" => {
                     if let Some(rs) = resource.strip_prefix("assumed-role/") {
-                        if let Some((role, session)) = rs.split_once('/') {
+                        if let Some([role, session]) = super::pattern::split_n(rs, b'/') {
                             if !role.is_empty() && !session.is_empty() {
                                 return Ok(Principal::Session {
                                     arn: s.into(),
@@ -155,37 +158,64 @@ impl Principal {
 
     /// `aws:PrincipalArn`: for a role session, the role's ARN (path unknown: none).
     pub fn principal_arn(&self) -> Option<String> {
+        let join = |parts: &[&str]| {
+            let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+            parts.iter().for_each(|p| s.push_str(p));
+            s
+        };
         match self {
             Principal::Session {
                 partition,
                 account,
                 role,
                 ..
-            } => Some(format!("arn:{partition}:iam::{account}:role/{role}")),
+            } => Some(join(&[
+                "arn:", partition, ":iam::", account, ":role/", role,
+            ])),
             Principal::Role { arn, .. }
             | Principal::User { arn, .. }
             | Principal::OtherArn { arn, .. } => Some(arn.clone()),
-            Principal::Root { partition, account } => {
-                Some(format!("arn:{partition}:iam::{account}:root"))
+            Principal::Root { .. } => {
+                let mut s = String::new();
+                self.push_to(&mut s);
+                Some(s)
             }
             Principal::Service(_) | Principal::Anonymous => None,
+        }
+    }
+
+    /// Append the principal as it displays (without the formatting machinery: explanations
+    /// name it on many lines).
+    pub fn push_to(&self, out: &mut String) {
+        match self {
+            Principal::Session { arn, .. }
+            | Principal::Role { arn, .. }
+            | Principal::User { arn, .. }
+            | Principal::OtherArn { arn, .. } => out.push_str(arn),
+            Principal::Root { partition, account } => {
+                for part in ["arn:", partition, ":iam::", account, ":root"] {
+                    out.push_str(part);
+                }
+            }
+            Principal::Service(s) => out.push_str(s),
+            Principal::Anonymous => out.push_str("anonymous"),
         }
     }
 }
 
 impl fmt::Display for Principal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Principal::Session { arn, .. }
-            | Principal::Role { arn, .. }
-            | Principal::User { arn, .. }
-            | Principal::OtherArn { arn, .. } => f.write_str(arn),
-            Principal::Root { partition, account } => {
-                write!(f, "arn:{partition}:iam::{account}:root")
-            }
-            Principal::Service(s) => f.write_str(s),
-            Principal::Anonymous => f.write_str("anonymous"),
-        }
+        let mut s = String::new();
+        self.push_to(&mut s);
+        f.write_str(&s)
+    }
+}
+
+/// What follows the last `/` (all of `s` without one).
+fn last_segment(s: &str) -> &str {
+    match s.bytes().rposition(|b| b == b'/') {
+        Some(i) => &s[i + 1..],
+        None => s,
     }
 }
 
