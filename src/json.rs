@@ -544,6 +544,57 @@ fn string_end(b: &[u8], start: usize) -> Option<usize> {
 /// text if none), eight bytes at a time, and whether the bytes before it are all ASCII.
 #[inline]
 fn run_end(b: &[u8], mut i: usize) -> (usize, bool) {
+    // Sixteen bytes at a time where the platform has a vector unit for it.
+    let mut high = false;
+    while let Some((special, above)) = specials16(b, i) {
+        if special != 0 {
+            let k = special.trailing_zeros();
+            high |= above & ((1u32 << k) - 1) != 0;
+            return (i + k as usize, !high);
+        }
+        high |= above != 0;
+        i += 16;
+    }
+    let (end, ascii) = run_end_words(b, i);
+    (end, ascii && !high)
+}
+
+/// For `b[i..i + 16]` (`None` if shorter, or without SSE2): the bit mask of its bytes that are
+/// `"`, `\\` or control characters, and that of its bytes above ASCII.
+#[inline(always)]
+fn specials16(b: &[u8], i: usize) -> Option<(u32, u32)> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8,
+        };
+        let chunk = b.get(i..i + 16)?;
+        // SAFETY: SSE2 is part of the x86_64 baseline, and the load is unaligned and reads
+        // exactly the sixteen bytes of `chunk`.
+        unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            // v <= 0x1f (unsigned) exactly when min(v, 0x1f) == v.
+            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+            let special = _mm_or_si128(_mm_or_si128(quote, backslash), control);
+            Some((
+                _mm_movemask_epi8(special) as u32,
+                _mm_movemask_epi8(v) as u32,
+            ))
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (b, i);
+        None
+    }
+}
+
+/// [`run_end`] eight bytes at a time (and then one by one).
+#[inline]
+fn run_end_words(b: &[u8], mut i: usize) -> (usize, bool) {
     let mut seen = 0u64;
     while let Some(chunk) = b.get(i..i + 8) {
         let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
@@ -591,7 +642,13 @@ pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < b.len() {
-        if let Some(chunk) = b.get(i..i + 8) {
+        if let Some((special, _)) = specials16(b, i) {
+            if special == 0 {
+                i += 16;
+                continue;
+            }
+            i += special.trailing_zeros() as usize;
+        } else if let Some(chunk) = b.get(i..i + 8) {
             let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
             match first_special(w) {
                 None => {
@@ -1238,6 +1295,39 @@ mod tests {
     }
 
     #[test]
+    fn run_end_finds_the_first_special_byte_and_says_whether_the_run_is_ascii() {
+        // Every byte value at every offset of texts that cover the sixteen-byte, eight-byte
+        // and byte-by-byte paths, with and without a byte above ASCII before it.
+        for len in [1usize, 7, 8, 15, 16, 17, 31, 32, 33, 40] {
+            for b in 0u8..=255 {
+                for at in 0..len {
+                    for high_at in [None, Some(0), Some(at / 2)] {
+                        let mut text = vec![b'a'; len];
+                        if let Some(h) = high_at {
+                            text[h] = 0xc3;
+                        }
+                        text[at] = b;
+                        for start in [0, 1.min(at)] {
+                            let want_end = (start..len)
+                                .find(|&k| {
+                                    let c = text[k];
+                                    c == b'"' || c == b'\\' || c < 0x20
+                                })
+                                .unwrap_or(len);
+                            let want_ascii = text[start..want_end].iter().all(|c| c.is_ascii());
+                            assert_eq!(
+                                run_end(&text, start),
+                                (want_end, want_ascii),
+                                "{text:?} from {start}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn parses_and_keeps_positions() {
         let n = parse("{\n  \"a\": [1, \"x\"],\n  \"b\": {\"c\": null}\n}").unwrap();
         let a = n.get("a").unwrap();
@@ -1369,6 +1459,14 @@ mod tests {
             "é ü 😀 \u{7f} \u{1} \u{1f} \u{8} \u{c}".into(),
         ];
         cases.extend((0u8..128).map(|b| format!("abcdefg{}hijklmnop", char::from(b))));
+        // Each special byte at every offset of a text longer than two vectors.
+        for b in [b'"', b'\\', b'\n', 0x01, 0x1f] {
+            for at in 0..40 {
+                let mut t = "x".repeat(40).into_bytes();
+                t[at] = b;
+                cases.push(String::from_utf8(t).unwrap());
+            }
+        }
         for s in cases {
             let mut out = Vec::new();
             push_json_str(&mut out, &s);
