@@ -816,7 +816,7 @@ impl<'a, T: Tree<'a>> Parser<'a, T> {
     }
 
     /// Skip white space; an error for what looks like a comment or a no-break space.
-    #[inline]
+    #[inline(always)]
     fn skip_ws(&mut self) -> Result<(), SyntaxError> {
         match self.peek() {
             // The common case: the next token follows at once.
@@ -826,6 +826,7 @@ impl<'a, T: Tree<'a>> Parser<'a, T> {
         }
     }
 
+    #[inline(never)]
     fn skip_ws_from_here(&mut self) -> Result<(), SyntaxError> {
         while let Some(b) = self.peek() {
             match b {
@@ -1104,7 +1105,26 @@ impl<'a, T: Tree<'a>> Parser<'a, T> {
 
     /// The string starting at its opening quote: borrowed from the text when it has no
     /// escape.
+    #[inline]
     fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
+        // Nearly every string: no escape, up to its closing quote.
+        let (end, ascii) = run_end(self.bytes, self.i + 1);
+        if self.bytes.get(end) == Some(&b'"') {
+            if !ascii {
+                // Columns from here on count characters (from the line's start, once).
+                self.line_ascii = false;
+            }
+            // Both ends are at ASCII quotes, so at character boundaries.
+            let run = &self.src[self.i + 1..end];
+            self.i = end + 1;
+            return Ok(Cow::Borrowed(run));
+        }
+        self.string_with_escapes()
+    }
+
+    /// [`Parser::string`] for a string with an escape (or an error).
+    #[inline(never)]
+    fn string_with_escapes(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
         // Where it starts, for an error (its position is worked out then: a string never
         // spans lines, so the line is still the current one).
         let start = self.i;

@@ -74,7 +74,8 @@ pub const STS_ACTIONS: &[&str] = &[
     "TagSession",
 ];
 
-/// ASCII case-insensitive order (the lists above are sorted in it: a test checks).
+/// ASCII case-insensitive order (the lists above are sorted in it, and in byte order: a test
+/// checks).
 fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
     a.bytes()
         .map(|c| c.to_ascii_lowercase())
@@ -96,7 +97,10 @@ pub fn check(action: &str) -> Result<(), Option<String>> {
     if name.bytes().any(|b| b == b'*' || b == b'?') {
         return Ok(());
     }
-    if list.binary_search_by(|a| cmp_ignore_case(a, name)).is_ok() {
+    // As written (nearly always), then in any case.
+    if list.binary_search(&name).is_ok()
+        || list.binary_search_by(|a| cmp_ignore_case(a, name)).is_ok()
+    {
         return Ok(());
     }
     // No action name is longer than 64 characters: nothing to suggest (and no quadratic work).
@@ -137,6 +141,7 @@ mod tests {
     fn the_lists_are_sorted_case_insensitively_so_every_name_is_found() {
         for list in [super::KMS_ACTIONS, super::STS_ACTIONS] {
             for w in list.windows(2) {
+                assert!(w[0] < w[1], "{} before {} in byte order", w[0], w[1]);
                 assert_eq!(
                     super::cmp_ignore_case(w[0], w[1]),
                     std::cmp::Ordering::Less,
@@ -151,6 +156,7 @@ mod tests {
                 super::check(&format!("kms:{}", a.to_ascii_uppercase())),
                 Ok(())
             );
+            assert_eq!(super::check(&format!("kms:{a}")), Ok(()));
         }
         for a in super::STS_ACTIONS {
             assert_eq!(

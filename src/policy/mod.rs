@@ -628,7 +628,7 @@ impl Builder {
                                 Pattern::from_string(v.to_ascii_lowercase(), Wild::Yes, false)
                             })
                             .collect(),
-                        raw: vals.into_iter().map(|(v, _, _)| v).collect(),
+                        raw: values(vals),
                         pointer: p,
                     });
                 }
@@ -650,7 +650,7 @@ impl Builder {
                             .iter()
                             .map(|(v, _, _)| Pattern::new(v, Wild::Yes, vars))
                             .collect(),
-                        raw: vals.into_iter().map(|(v, _, _)| v).collect(),
+                        raw: values(vals),
                         pointer: p,
                     });
                 }
@@ -968,6 +968,14 @@ fn push_escaped(s: &mut String, token: &str) {
             c => s.push(c),
         }
     }
+}
+
+/// The values of [`Builder::strings`]'s list (into a vector of their own size: collecting
+/// in place would keep the larger tuples' allocation, then shrink it).
+fn values(vals: Vec<(String, Option<usize>, Pos)>) -> Vec<String> {
+    let mut out = Vec::with_capacity(vals.len());
+    out.extend(vals.into_iter().map(|(v, _, _)| v));
+    out
 }
 
 /// `pointer/token`, the token escaped.
