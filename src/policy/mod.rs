@@ -317,12 +317,21 @@ impl Policy {
                 ),
             },
         }
-        // Duplicate Sids.
-        // A map, so that a document of n statements costs n, not n squared.
+        // Duplicate Sids. A few statements: compare each with those before it; many: a map,
+        // so that a document of n statements costs n, not n squared.
+        let many = policy.statements.len() > 16;
         let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for st in &policy.statements {
+        for (i, st) in policy.statements.iter().enumerate() {
             if let Some(sid) = st.sid.as_deref().filter(|s| !s.is_empty()) {
-                if let Some(first) = seen.get(sid) {
+                let first = if many {
+                    seen.get(sid).copied()
+                } else {
+                    policy.statements[..i]
+                        .iter()
+                        .find(|p| p.sid.as_deref() == Some(sid))
+                        .map(|p| p.index)
+                };
+                if let Some(first) = first {
                     b.diags.push(Diagnostic {
                         modelled: true,
                         level: if kind.is_resource_based() {
@@ -335,7 +344,7 @@ impl Policy {
                         pointer: format!("{}/Sid", st.pointer),
                         pos: st.pos,
                     });
-                } else {
+                } else if many {
                     seen.insert(sid, st.index);
                 }
             }
@@ -345,7 +354,7 @@ impl Policy {
             s.action
                 .raw
                 .iter()
-                .any(|a| a.to_ascii_lowercase().starts_with("kms:"))
+                .any(|a| a.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("kms:")))
         });
         if kind == PolicyKind::Resource && kms {
             policy.noun = "key policy";
