@@ -1385,7 +1385,10 @@ fn standard_input_with_garbage() {
                 bad.push(format!("error {e:?} does not start with \"line {n}: \""));
             }
         }
-        if !o.stderr.contains("6 of 8 lines could not be read") {
+        if !o
+            .stderr
+            .contains("6 of 7 lines could not be read (1 blank line skipped)")
+        {
             bad.push("stderr does not count the lines that could not be read".into());
         }
         note(o, bad);
@@ -1804,7 +1807,7 @@ fn regression_ekm004_lists_the_same_syntax_error_twice() {
 }
 
 /// `eval --batch FILE` answers each line on stdout (`line N: …`, without the file) and ends
-/// with `error: 6 of 8 lines could not be read` on stderr: no message names the file.
+/// with `error: 6 of 7 lines could not be read (1 blank line skipped)` on stderr: no message names the file.
 #[test]
 fn regression_eval_batch_names_no_file() {
     let out = run(&Job::new(

@@ -292,12 +292,18 @@ fn run_batch(
         },
     })?;
     if summary.failed > 0 {
+        // Blank lines are skipped, not requests: they are not counted as lines read.
+        let skipped = match summary.blank {
+            0 => String::new(),
+            1 => " (1 blank line skipped)".into(),
+            n => format!(" ({n} blank lines skipped)"),
+        };
         writeln!(
             err,
-            "error: {}: {} of {} lines could not be read",
+            "error: {}: {} of {} lines could not be read{skipped}",
             path.display(),
             summary.failed,
-            summary.lines
+            summary.lines - summary.blank
         )?;
         return Ok(exit::ERROR);
     }

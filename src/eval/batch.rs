@@ -34,6 +34,8 @@ pub struct BatchSummary {
     pub lines: usize,
     /// Lines answered with an error.
     pub failed: usize,
+    /// Blank lines (skipped: no answer is written for them).
+    pub blank: usize,
 }
 
 /// Why a batch stopped before the end of its input.
@@ -103,21 +105,23 @@ impl Worker {
     }
 
     /// Answer every line of `block` (whole lines; the last may lack its newline), whose first
-    /// line is `first_line` (1-based). Returns the number of error lines.
+    /// line is `first_line` (1-based). Returns the numbers of error lines and of blank lines.
     pub fn answer_block(
         &mut self,
         block: &[u8],
         first_line: usize,
         unknown: &[String],
         out: &mut Vec<u8>,
-    ) -> usize {
-        let mut failed = 0;
+    ) -> (usize, usize) {
+        let (mut failed, mut blank) = (0, 0);
         for (lineno, line) in (first_line..).zip(lines(block)) {
-            if self.answer(line, lineno, unknown, out) == Some(false) {
-                failed += 1;
+            match self.answer(line, lineno, unknown, out) {
+                Some(true) => {}
+                Some(false) => failed += 1,
+                None => blank += 1,
             }
         }
-        failed
+        (failed, blank)
     }
 }
 
@@ -147,6 +151,7 @@ struct Answered {
     seq: usize,
     out: Vec<u8>,
     failed: usize,
+    blank: usize,
     /// The input buffer, handed back for reuse.
     bytes: Vec<u8>,
     /// The worker panicked on this block.
@@ -192,15 +197,16 @@ pub fn run(
                     let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         worker.answer_block(&block.bytes, block.first_line, unknown, &mut out)
                     }));
-                    let (failed, panic) = match answer {
-                        Ok(failed) => (failed, None),
-                        Err(payload) => (0, Some(payload)),
+                    let ((failed, blank), panic) = match answer {
+                        Ok(counts) => (counts, None),
+                        Err(payload) => ((0, 0), Some(payload)),
                     };
                     let stop = panic.is_some();
                     let answered = Answered {
                         seq: block.seq,
                         out,
                         failed,
+                        blank,
                         bytes: block.bytes,
                         panic,
                     };
@@ -218,6 +224,7 @@ pub fn run(
             sent: 0,
             waiting: Vec::new(),
             failed: 0,
+            blank: 0,
             spare: Vec::new(),
         };
         let result = read_blocks(input, max_line, workers, &work_tx, &mut w);
@@ -229,6 +236,7 @@ pub fn run(
         Ok(BatchSummary {
             lines: summary,
             failed: w.failed,
+            blank: w.blank,
         })
     })
 }
@@ -243,6 +251,7 @@ struct Writer<'a> {
     sent: usize,
     waiting: Vec<Answered>,
     failed: usize,
+    blank: usize,
     /// Input buffers to reuse.
     spare: Vec<Vec<u8>>,
 }
@@ -268,6 +277,7 @@ impl Writer<'_> {
             let a = self.waiting.swap_remove(i);
             self.out.write_all(&a.out).map_err(BatchError::Write)?;
             self.failed += a.failed;
+            self.blank += a.blank;
             self.next += 1;
             let mut bytes = a.bytes;
             bytes.clear();
@@ -450,7 +460,8 @@ mod tests {
             s,
             BatchSummary {
                 lines: 4000,
-                failed: 0
+                failed: 0,
+                blank: 0
             }
         );
         let want: Vec<serde_json::Value> = (0..4000).map(serde_json::Value::from).collect();
@@ -481,7 +492,8 @@ mod tests {
             s,
             BatchSummary {
                 lines: 5,
-                failed: 1
+                failed: 1,
+                blank: 2
             }
         );
         let out = String::from_utf8(out).unwrap();

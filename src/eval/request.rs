@@ -132,9 +132,7 @@ impl<'a> Fields<'a> {
     fn of_view(text: &'a str, root: &view::Node<'a>) -> Option<Fields<'a>> {
         let mut fields = Fields::default();
         for m in root.members()? {
-            // The name as written, without an escape.
-            let written = text.get(m.key_pos.offset + 1..)?;
-            if !(written.starts_with(m.key) && written.as_bytes().get(m.key.len()) == Some(&b'"')) {
+            if !written_plainly(text, m.key, m.key_pos.offset) {
                 return None;
             }
             let raw = m.value.text_in(text)?;
@@ -413,7 +411,9 @@ impl RequestDoc {
         arena: &bumpalo::Bump,
         whole: bool,
     ) -> Result<RequestDoc, RequestError> {
-        let whole = match whole && !text.starts_with('\u{feff}') {
+        // A byte-order mark before the request (as some Windows tools write) is not part of it.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let whole = match whole {
             false => None,
             true => json::parse_in(text, arena).ok(),
         };
@@ -787,13 +787,30 @@ fn explain_unreadable(text: &str) -> RequestError {
                             FIELDS.join(", ")
                         ),
                         (None, Some((_, m))) => format!("the field \"{}\" appears twice", m.key),
-                        _ => "the request could not be read".to_string(),
+                        _ => match members
+                            .iter()
+                            .find(|m| !written_plainly(text, &m.key, m.key_pos.offset))
+                        {
+                            Some(m) => format!(
+                                "the field name \"{}\" is written with an escape: write it as plain text",
+                                m.key
+                            ),
+                            None => "the request could not be read".to_string(),
+                        },
                     }
                 }
             };
             RequestError { id, message }
         }
     }
+}
+
+/// A member named `key`, whose opening quote is at byte `at` of `text`, is written there as
+/// it reads, without an escape.
+fn written_plainly(text: &str, key: &str, at: usize) -> bool {
+    text.get(at + 1..).is_some_and(|written| {
+        written.starts_with(key) && written.as_bytes().get(key.len()) == Some(&b'"')
+    })
 }
 
 #[cfg(test)]
@@ -852,6 +869,32 @@ mod tests {
                 .unwrap_err()
                 .message
                 .contains("must be a list")
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_and_an_escaped_field_name_is_named() {
+        let line = format!(
+            r#"{{"id": "b", "principal": "arn:aws:iam::111122223333:user/a", "action": "kms:Encrypt", "resource": "{KEY}"}}"#
+        );
+        let plain = read(&line).unwrap().decision();
+        for with_bom in [
+            RequestDoc::from_text(&format!("\u{feff}{line}"), &[], &mut PolicyCache::default()),
+            RequestDoc::from_text_split(
+                &format!("\u{feff}{line}"),
+                &[],
+                &mut PolicyCache::default(),
+            ),
+        ] {
+            let d = with_bom.unwrap().decision();
+            assert_eq!((d.id, d.decision), (plain.id.clone(), plain.decision));
+        }
+        let escaped = line.replace(r#""action""#, r#""\u0061ction""#);
+        let e = read(&escaped).unwrap_err();
+        assert_eq!(e.id, serde_json::json!("b"));
+        assert_eq!(
+            e.message,
+            "the field name \"action\" is written with an escape: write it as plain text"
         );
     }
 }
