@@ -560,14 +560,29 @@ async fn a_refused_lookup_is_unknown_and_throttling_is_retried() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn scan_reads_the_evidence_of_each_target() {
-    let Some(m) = moto() else { return };
-    let s = setup(&m, aws_sdk_kms::types::KeySpec::SymmetricDefault, false).await;
+async fn scan_reads_every_targets_evidence_together_at_lookup_events_pace() {
+    // A moto of its own: the suite's holds every other test's roles, each one more target.
+    let Some(own) = own_moto() else { return };
+    let m = own.url.clone();
+    let spec = aws_sdk_kms::types::KeySpec::SymmetricDefault;
+    let (failing, quiet, fine) = (
+        setup(&m, spec.clone(), false).await,
+        setup(&m, spec.clone(), false).await,
+        setup(&m, spec, false).await,
+    );
+    let t = now();
+    let mut history = failing_history(&failing);
+    history.extend([
+        assume(&fine, t - 3600, "openai-5", true, None),
+        kms(&fine, t - 3599, "Decrypt", "openai-5", None),
+    ]);
     let served: Served = Default::default();
+    // Every call takes 600 ms, longer than LookupEvents' pace (two a second in a Region):
+    // lookups read one after another would never overlap.
     let p = proxy(
         &m,
-        Duration::ZERO,
-        vec![lookup_events(failing_history(&s), served.clone())],
+        Duration::from_millis(600),
+        vec![lookup_events(history, served.clone())],
     )
     .await;
     let (code, out, err) = ekm(
@@ -584,14 +599,61 @@ async fn scan_reads_the_evidence_of_each_target() {
     no_secret(&out);
     assert_eq!(code, 1, "{err}");
     let v: J = serde_json::from_str(&out).unwrap();
-    let target = v["targets"]
-        .as_array()
+    let target = |s: &Setup| -> J {
+        v["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["registration"]["role_arn"] == s.role.as_str())
+            .unwrap_or_else(|| panic!("no target for {}: {v:#}", s.role))
+            .clone()
+    };
+    assert_eq!(rule(&target(&failing), "EKM701")["status"], "fail");
+    assert_eq!(rule(&target(&fine), "EKM701")["status"], "pass");
+    assert_eq!(rule(&target(&fine), "EKM702")["status"], "pass");
+    assert_eq!(rule(&target(&quiet), "EKM702")["status"], "fail");
+
+    // Each role and key looked up once per window: the week's, then back to 90 days for the
+    // target without a success by OpenAI in the week (`quiet`).
+    let calls = served.lock().unwrap().clone();
+    for s in [&failing, &quiet, &fine] {
+        for arn in [&s.role, &s.key] {
+            let first_pages: Vec<_> = calls
+                .iter()
+                .filter(|c| &c.1 == arn && c.4.is_none())
+                .collect();
+            let windows = if std::ptr::eq(s, &quiet) { 2 } else { 1 };
+            assert_eq!(first_pages.len(), windows, "{arn}: {first_pages:?}");
+        }
+    }
+
+    // At most two LookupEvents a second in the Region (a margin of 100 ms for the loopback),
+    // and lookups in flight together: one was sent before another had been answered.
+    assert!(calls.iter().all(|c| c.0 == "us-east-1"), "{calls:?}");
+    let mut seen: Vec<(std::time::Instant, Option<std::time::Instant>)> = p
+        .seen
+        .lock()
         .unwrap()
         .iter()
-        .find(|t| t["registration"]["role_arn"] == s.role.as_str())
-        .unwrap_or_else(|| panic!("no target for {}", s.role));
-    assert_eq!(rule(target, "EKM701")["status"], "fail");
-    assert!(served.lock().unwrap().iter().any(|c| c.1 == s.key));
+        .filter(|c| c.operation == "LookupEvents")
+        .map(|c| (c.received, c.answered))
+        .collect();
+    assert_eq!(seen.len(), calls.len());
+    seen.sort();
+    for w in seen.windows(2) {
+        let gap = w[1].0 - w[0].0;
+        assert!(
+            gap >= Duration::from_millis(400),
+            "two LookupEvents {gap:?} apart: the quota is two a second"
+        );
+    }
+    let overlapped = seen
+        .windows(2)
+        .any(|w| w[0].1.is_some_and(|done| done > w[1].0));
+    assert!(
+        overlapped,
+        "every lookup waited for the one before: the targets were read one after another"
+    );
 }
 
 #[test]

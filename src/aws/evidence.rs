@@ -7,17 +7,24 @@
 //!   key's region (a regional STS endpoint records it there), keeping `AssumeRole`;
 //! - the key's ARN in the key's region, keeping `Encrypt` and `Decrypt`.
 //!
+//! The lookups of a check, and of every target of an account's scan, run together; each page
+//! waits for its Region's turn, two a second, LookupEvents' quota per account and Region.
+//!
 //! The records are trimmed (`rules::evidence::support::trim`: no credentials, no parameter but
 //! the few the rules read). When the window holds no success by OpenAI, the event history is
 //! read further back (90 days at most) for OpenAI's last success. A lookup refused or failing
 //! makes the whole part `errors["evidence"]` (EKM701/EKM702 `unknown`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::{Region, SdkConfig};
 use aws_sdk_cloudtrail::primitives::DateTime;
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
+use futures_util::future::join_all;
 use serde_json::{Value as J, json};
+use tokio::sync::OnceCell;
 
 use super::describe_error;
 use crate::rules::evidence::support;
@@ -97,19 +104,55 @@ struct Lookup {
     complete: bool,
 }
 
-/// Lookups already made (a role shared by several `scan` targets is looked up once).
+/// Lookups made or under way (a role shared by several `scan` targets is looked up once, even
+/// when the targets are read at the same time), and the pace of LookupEvents' pages.
+///
+/// One `Cache` serves one account: LookupEvents' quota is per account and region.
 #[derive(Default)]
-pub struct Cache(tokio::sync::Mutex<HashMap<LookupKey, Result<Lookup, String>>>);
+pub struct Cache {
+    lookups: tokio::sync::Mutex<HashMap<LookupKey, Shared>>,
+    pacer: Pacer,
+}
+
+/// LookupEvents answers at most two requests a second per account and Region, and throttles
+/// the rest ([API reference](https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html)):
+/// every page waits for its Region's next turn, half a second after the one before, so that
+/// lookups in flight together (several targets, several Regions) are not throttled.
+#[derive(Default)]
+struct Pacer(std::sync::Mutex<HashMap<String, tokio::time::Instant>>);
+
+/// The interval between two LookupEvents requests in one Region.
+pub const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
+
+impl Pacer {
+    async fn turn(&self, region: &str) {
+        let at = {
+            let mut next = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            let now = tokio::time::Instant::now();
+            let at = next
+                .get(region)
+                .copied()
+                .filter(|t| *t > now)
+                .unwrap_or(now);
+            next.insert(region.to_string(), at + LOOKUP_INTERVAL);
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+}
+
+/// A lookup's result, once the first target to ask for it has read it.
+type Shared = Arc<OnceCell<Result<Lookup, String>>>;
 
 /// (region, resource, start, end)
 type LookupKey = (String, String, i64, i64);
 
 async fn lookup(
     cfg: &SdkConfig,
+    pacer: &Pacer,
     region: &str,
     resource: &str,
-    start: i64,
-    end: i64,
+    (start, end): (i64, i64),
     max_events: usize,
     names: &[&str],
 ) -> Result<Lookup, String> {
@@ -130,6 +173,7 @@ async fn lookup(
     };
     let mut token: Option<String> = None;
     loop {
+        pacer.turn(region).await;
         let r = ct
             .lookup_events()
             .lookup_attributes(attr.clone())
@@ -190,12 +234,10 @@ async fn cached(
     names: &[&str],
 ) -> Result<Lookup, String> {
     let k = (region.to_string(), resource.to_string(), w.0, w.1);
-    if let Some(r) = cache.0.lock().await.get(&k) {
-        return r.clone();
-    }
-    let r = lookup(cfg, region, resource, w.0, w.1, max_events, names).await;
-    cache.0.lock().await.insert(k, r.clone());
-    r
+    let cell = cache.lookups.lock().await.entry(k).or_default().clone();
+    cell.get_or_init(|| lookup(cfg, &cache.pacer, region, resource, w, max_events, names))
+        .await
+        .clone()
 }
 
 /// The lookups for a role and a key: `(region, resource, event names)`.
@@ -227,17 +269,23 @@ pub async fn read(
     let mut events = Vec::new();
     let mut lookups = Vec::new();
     let mut complete = true;
-    for (region, resource, names) in plan(role_arn, key_arn) {
-        let l = cached(
+    // The lookups run together (each page in its Region's turn); their results are taken in
+    // the plan's order, so that the part and the first error named do not depend on timing.
+    let planned = plan(role_arn, key_arn);
+    let read = join_all(planned.iter().map(|(region, resource, names)| {
+        cached(
             cache,
             cfg,
-            &region,
-            &resource,
+            region,
+            resource,
             (w.since, w.until),
             w.max_events,
             names,
         )
-        .await?;
+    }))
+    .await;
+    for ((region, resource, _), l) in planned.iter().zip(read) {
+        let l = l?;
         complete &= l.complete;
         lookups.push(
             json!({"region": region, "resource": resource, "events": l.read,
@@ -261,22 +309,19 @@ pub async fn read(
     // No success in the window: OpenAI's last one before it, as far back as the history goes.
     let oldest = w.until - HISTORY_DAYS * 86400;
     if !succeeded && w.since > oldest {
-        let mut before = Vec::new();
-        for (region, resource, names) in plan(role_arn, key_arn) {
-            if let Ok(l) = cached(
+        let read = join_all(planned.iter().map(|(region, resource, names)| {
+            cached(
                 cache,
                 cfg,
-                &region,
-                &resource,
+                region,
+                resource,
                 (oldest, w.since),
                 w.max_events,
                 names,
             )
-            .await
-            {
-                before.extend(l.events);
-            }
-        }
+        }))
+        .await;
+        let before: Vec<J> = read.into_iter().flatten().flat_map(|l| l.events).collect();
         let last = support::calls_in(&before, role_arn, &keys)
             .into_iter()
             .rev()

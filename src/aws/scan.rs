@@ -558,11 +558,15 @@ pub async fn scan(
         }
     }
     if let Some(w) = &opts.evidence {
-        // One lookup per role and per key, shared by the targets that name them.
+        // One lookup per role and per key, shared by the targets that name them; the targets
+        // are read together, their pages paced to LookupEvents' quota in each Region.
         let cache = super::evidence::Cache::default();
-        for t in &mut targets {
-            super::evidence::attach(cfg, &mut t.snapshot, w, &cache).await;
-        }
+        join_all(
+            targets
+                .iter_mut()
+                .map(|t| super::evidence::attach(cfg, &mut t.snapshot, w, &cache)),
+        )
+        .await;
     }
     (targets, disc)
 }
