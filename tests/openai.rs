@@ -642,3 +642,127 @@ fn external_keys_lists_every_page_and_validates_each() {
     assert_eq!(code, 0);
     assert!(api.requests().iter().all(|r| r.method == "GET"));
 }
+
+#[test]
+fn external_keys_marks_this_setup_among_the_registered_keys() {
+    const KMS: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const ROLE: &str = "arn:aws:iam::111122223333:role/openai-ekm";
+    // Three keys: this setup's, one on the same role with the key's alias (registered before
+    // the key ARN was used), and one whose listing shows no ARNs at all.
+    let listing = json!({"object": "list", "data": [
+        {"object": "external_key", "id": "extkey_alias", "name": "first try", "type": "aws",
+         "created_at": 1760000000, "api_project_ids": [],
+         "aws": {"kms_arn": "arn:aws:kms:us-east-1:111122223333:alias/openai", "role_arn": ROLE}},
+        {"object": "external_key", "id": KEY_ID, "name": "prod", "type": "aws",
+         "created_at": 1764360000, "api_project_ids": [PROJECT_ID],
+         "kms_arn": KMS, "role_arn": ROLE, "external_id": "org-abc"},
+        {"object": "external_key", "id": "extkey_bare", "name": "bare", "type": "aws",
+         "created_at": 1764000000, "api_project_ids": []}],
+        "first_id": "extkey_alias", "last_id": "extkey_bare", "has_more": false});
+    let serve = move |listing: J| {
+        openai::start(Arc::new(move |r: &Request, n| {
+            if r.method == "GET" {
+                Reply::json(200, listing.clone())
+            } else {
+                openai::happy(r, n)
+            }
+        }))
+    };
+
+    // The flags and the environment name this setup: KEY_ID is it, the alias key another.
+    let api = serve(listing.clone());
+    let (code, out, err) = ekm(
+        Some(&api),
+        Some(KEY),
+        &["external-keys", "--format", "json", "--kms-arn", KMS],
+        &[("EKM_ROLE_ARN", ROLE)],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let v: J = serde_json::from_str(&out).unwrap();
+    let keys = v["keys"].as_array().unwrap();
+    assert_eq!(
+        keys[0]["local"],
+        json!({"match": "other", "differs": ["kms_arn"]})
+    );
+    assert_eq!(keys[1]["local"], json!({"match": "this"}));
+    assert_eq!(
+        keys[2]["local"],
+        json!({"match": "unknown", "not_shown": ["kms_arn", "role_arn"]})
+    );
+    assert_eq!(v["local"]["registered_as"], json!([KEY_ID]));
+    assert_eq!(v["local"]["undecided"], json!(["extkey_bare"]));
+    assert_eq!(v["local"]["origins"]["kms_arn"], "flag --kms-arn");
+    assert_eq!(
+        v["local"]["origins"]["role_arn"],
+        "environment EKM_ROLE_ARN"
+    );
+    assert!(
+        v["local"]["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("is registered as {KEY_ID}")),
+        "{v:#}"
+    );
+
+    // The table: a column, and the last line. An ExternalId that differs makes KEY_ID another
+    // setup; only the bare key is left undecided, so the answer is "may be".
+    let api = serve(listing.clone());
+    let (code, out, _) = ekm(
+        Some(&api),
+        Some(KEY),
+        &[
+            "external-keys",
+            "--kms-arn",
+            KMS,
+            "--role-arn",
+            ROLE,
+            "--external-id",
+            "org-other",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("this setup?"), "{out}");
+    assert!(out.contains("other: external_id differs"), "{out}");
+    assert!(
+        out.contains("? (kms_arn, role_arn, external_id not shown)"),
+        "{out}"
+    );
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with("this setup (kms_arn from flag --kms-arn, role_arn from flag --role-arn, external_id from flag --external-id) may be registered as extkey_bare"),
+        "{last}"
+    );
+
+    // A setup no key has, from the config file; and without a setup, no column and no line.
+    let dir = std::env::temp_dir().join(format!("ekm-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("ekm-check.toml");
+    std::fs::write(
+        &cfg,
+        "[registration]\nrole_arn = \"arn:aws:iam::111122223333:role/elsewhere\"\n",
+    )
+    .unwrap();
+    let prod_only = json!({"object": "list", "data": [listing["data"][1].clone()],
+                           "has_more": false});
+    let api = serve(prod_only.clone());
+    let (code, out, _) = ekm(
+        Some(&api),
+        Some(KEY),
+        &["external-keys", "--config", cfg.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("other: role_arn differs"), "{out}");
+    assert!(
+        out.lines()
+            .last()
+            .unwrap()
+            .contains("is not registered with OpenAI: no key has its values"),
+        "{out}"
+    );
+    let api = serve(prod_only);
+    let (_, out, _) = ekm(Some(&api), Some(KEY), &["external-keys"], &[]);
+    assert!(!out.contains("this setup"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
