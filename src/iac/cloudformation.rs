@@ -383,6 +383,11 @@ pub fn analyze(src: &str, path: &str, opts: &Options) -> Result<Analysis, IacErr
     for role in chosen {
         targets.extend(targets_of(&t, &cx, role));
     }
+    for (name, line) in transforms(&t) {
+        for target in &mut targets {
+            apply_transform(&t, &name, line, target);
+        }
+    }
     Ok(Analysis {
         targets,
         path: path.to_string(),
@@ -390,6 +395,98 @@ pub fn analyze(src: &str, path: &str, opts: &Options) -> Result<Analysis, IacErr
         role_type: "AWS::IAM::Role",
         role_flag: "--role LOGICAL_ID",
     })
+}
+
+/// The template's own `Transform`s (a name, a list of names, or `{Name, Parameters}` as for
+/// `AWS::Include`), with their lines.
+fn transforms(t: &Template) -> Vec<(String, u32)> {
+    let Some(n) = t.root.get("Transform") else {
+        return Vec::new();
+    };
+    let one = |n: &Node| {
+        let name = text(n)
+            .or_else(|| n.get("Name").and_then(text))
+            .unwrap_or_else(|| "(a transform without a name)".to_string());
+        (name, n.pos.line)
+    };
+    match &n.value {
+        Value::Array(items) => items.iter().map(one).collect(),
+        _ => vec![one(n)],
+    }
+}
+
+/// AWS's SAM transform: it expands `AWS::Serverless::*` resources (and `Globals`, which apply
+/// to them) and leaves the other resources as written.
+const SAM: &str = "AWS::Serverless-2016-10-31";
+/// AWS's language extensions: `Fn::ForEach`, `Fn::ToJsonString`, `Fn::Length`, and intrinsics
+/// in `DeletionPolicy`/`UpdateReplacePolicy`; everything else as written.
+const LANGUAGE_EXTENSIONS: &str = "AWS::LanguageExtensions";
+
+/// What a template-level transform does to a target. AWS's own two leave the resources read
+/// here as written (said under `assumed`). Any other (a macro, or `AWS::Include`'s snippet
+/// from S3) runs only at deployment and may rewrite anything: every part read from the
+/// template is open, so the rules are `unknown`, and the message says how to check what
+/// CloudFormation will deploy instead.
+fn apply_transform(t: &Template, name: &str, line: u32, target: &mut Target) {
+    let at = format!("{}:{line}", t.path);
+    match name {
+        SAM => target.assumed.push(format!(
+            "Transform {SAM} ({at}) expands only AWS::Serverless::* resources and their Globals: the resources read here are deployed as written"
+        )),
+        LANGUAGE_EXTENSIONS => {
+            let mut note = format!(
+                "Transform {LANGUAGE_EXTENSIONS} ({at}): Fn::ToJsonString and Fn::Length are open where they are used"
+            );
+            let for_each: Vec<&str> = t
+                .resources
+                .iter()
+                .filter(|(n, _)| n.starts_with("Fn::ForEach::"))
+                .map(|(n, _)| n.as_str())
+                .collect();
+            if !for_each.is_empty() {
+                note.push_str(&format!(
+                    ", and the resources {} generates are not read",
+                    for_each.join(", ")
+                ));
+            }
+            target.assumed.push(note);
+        }
+        _ => {
+            let what = if name == "AWS::Include" {
+                "inserts a template snippet from S3"
+            } else {
+                "is a macro"
+            };
+            open_everything(
+                &mut target.inputs,
+                &format!("Transform {name} ({at}) {what}: CloudFormation applies it only at deployment"),
+            );
+            target.assumed.push(format!(
+                "Transform {name} may rewrite any resource at deployment, so every part read from this template is open; check the processed template instead: `aws cloudformation get-template --stack-name STACK --change-set-name CHANGE_SET --template-stage Processed --query TemplateBody > processed.json`, then `ekm-check lint --cloudformation processed.json`"
+            ));
+        }
+    }
+}
+
+/// Every part read from the template becomes open (a part not collected stays so).
+fn open_everything(inputs: &mut Inputs, why: &str) {
+    fn open<T>(p: &mut Part<T>, why: &str) {
+        if !matches!(p, Part::Absent(_)) {
+            *p = Part::Error(why.to_string());
+        }
+    }
+    open(&mut inputs.key, why);
+    open(&mut inputs.key_policy, why);
+    open(&mut inputs.rotation, why);
+    open(&mut inputs.aliases, why);
+    open(&mut inputs.grants, why);
+    open(&mut inputs.role, why);
+    open(&mut inputs.trust_policy, why);
+    open(&mut inputs.inline_policies, why);
+    open(&mut inputs.attached_policies, why);
+    open(&mut inputs.boundary, why);
+    open(&mut inputs.role_tags, why);
+    open(&mut inputs.key_tags, why);
 }
 
 /// Is this resource created (no `Condition`, or one that is not false)?
@@ -1156,6 +1253,87 @@ mod tests {
         let mut a = analyze(src, "t.yaml", &opts).unwrap();
         assert_eq!(a.targets.len(), 1, "{}", a.no_target_message());
         a.targets.remove(0)
+    }
+
+    #[test]
+    fn a_template_level_macro_opens_every_part_and_aws_own_transforms_do_not() {
+        let with = |transform: &str| target(&format!("{transform}{}", template("", "")), "prod");
+        let plain = with("");
+        assert!(plain.inputs.trust_policy.get().is_some());
+
+        // A macro, alone or in a list, or AWS::Include's object form: open, naming it and its line.
+        for (transform, name, line) in [
+            ("Transform: RoleBuilder\n", "RoleBuilder", 1),
+            (
+                "Transform: [AWS::Serverless-2016-10-31, RoleBuilder]\n",
+                "RoleBuilder",
+                1,
+            ),
+            (
+                "Transform:\n  Name: AWS::Include\n  Parameters: {Location: 's3://b/snippet.yaml'}\n",
+                "AWS::Include",
+                2,
+            ),
+        ] {
+            let t = with(transform);
+            for why in [
+                t.inputs.trust_policy.clone().map(|_| ()),
+                t.inputs.inline_policies.map(|_| ()),
+                t.inputs.key_policy.map(|_| ()),
+                t.inputs.key.map(|_| ()),
+            ] {
+                match why {
+                    Part::Error(e) => assert!(
+                        e.starts_with(&format!("Transform {name} (t.yaml:{line}) ")),
+                        "{transform}: {e}"
+                    ),
+                    other => panic!("{transform}: {other:?}"),
+                }
+            }
+            assert!(
+                t.assumed
+                    .iter()
+                    .any(|a| a.contains("--template-stage Processed")),
+                "{:?}",
+                t.assumed
+            );
+            // What the template does not give stays as it was (not collected, not open).
+            assert!(matches!(t.inputs.organization, Part::Absent(_)));
+        }
+
+        // SAM and the language extensions leave the resources as written, and say so.
+        let sam = with("Transform: AWS::Serverless-2016-10-31\n");
+        assert_eq!(
+            sam.inputs.trust_policy.get().map(|d| &d.text),
+            plain.inputs.trust_policy.get().map(|d| &d.text)
+        );
+        assert!(sam.assumed.iter().any(|a| a.contains("AWS::Serverless::*")));
+        let ext = with("Transform: AWS::LanguageExtensions\n");
+        assert!(ext.inputs.trust_policy.get().is_some());
+        assert!(
+            ext.assumed
+                .iter()
+                .any(|a| a.starts_with("Transform AWS::LanguageExtensions (t.yaml:1)")),
+            "{:?}",
+            ext.assumed
+        );
+        let each = target(
+            &format!(
+                "Transform: AWS::LanguageExtensions\n{}",
+                template(
+                    "",
+                    "  Fn::ForEach::Topics:\n    - T\n    - [a, b]\n    - 'Topic${T}': {Type: AWS::SNS::Topic}\n"
+                )
+            ),
+            "prod",
+        );
+        assert!(
+            each.assumed
+                .iter()
+                .any(|a| a.ends_with("the resources Fn::ForEach::Topics generates are not read")),
+            "{:?}",
+            each.assumed
+        );
     }
 
     const BOUNDARY: &str = "  B:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      ManagedPolicyName: b\n      PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: 'kms:DescribeKey', Resource: '*'}]}\n";
