@@ -39,7 +39,8 @@ registered.
 Example:
   export OPENAI_ADMIN_KEY
   ekm-check external-keys
-  ekm-check external-keys --kms-arn \"$kms\" --role-arn \"$role\"
+  ekm-check external-keys --kms-arn \"$kms\" \\
+    --role-arn \"$role\"
   ekm-check external-keys --format json \\
     --no-validate
 
