@@ -383,9 +383,16 @@ pub fn analyze(src: &str, path: &str, opts: &Options) -> Result<Analysis, IacErr
     for role in chosen {
         targets.extend(targets_of(&t, &cx, role));
     }
+    let mut caveat = None;
     for (name, line) in transforms(&t) {
         for target in &mut targets {
             apply_transform(&t, &name, line, target);
+        }
+        if name != SAM && name != LANGUAGE_EXTENSIONS {
+            caveat = Some(format!(
+                "the template's Transform {name} ({}:{line}) may add or rewrite roles at deployment: lint the processed template (aws cloudformation get-template --template-stage Processed)",
+                t.path
+            ));
         }
     }
     Ok(Analysis {
@@ -394,6 +401,7 @@ pub fn analyze(src: &str, path: &str, opts: &Options) -> Result<Analysis, IacErr
         roles: roles.iter().map(|r| r.to_string()).collect(),
         role_type: "AWS::IAM::Role",
         role_flag: "--role LOGICAL_ID",
+        caveat,
     })
 }
 
@@ -1300,6 +1308,21 @@ mod tests {
             // What the template does not give stays as it was (not collected, not open).
             assert!(matches!(t.inputs.organization, Part::Absent(_)));
         }
+
+        // Without a role that trusts OpenAI, the message names the macro that may add one.
+        let none = analyze(
+            "Transform: RoleBuilder\nResources:\n  R: {Type: AWS::IAM::Role}\n",
+            "t.yaml",
+            &Options::default(),
+        )
+        .unwrap();
+        assert!(none.targets.is_empty());
+        assert!(
+            none.no_target_message()
+                .ends_with("; the template's Transform RoleBuilder (t.yaml:1) may add or rewrite roles at deployment: lint the processed template (aws cloudformation get-template --template-stage Processed)"),
+            "{}",
+            none.no_target_message()
+        );
 
         // SAM and the language extensions leave the resources as written, and say so.
         let sam = with("Transform: AWS::Serverless-2016-10-31\n");

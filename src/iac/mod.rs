@@ -39,11 +39,22 @@ pub struct Analysis {
     pub role_type: &'static str,
     /// How to name a role: `--role LOGICAL_ID`, `--role ADDRESS`.
     pub role_flag: &'static str,
+    /// What may change the roles at deployment (a template's macro), said when none is a target.
+    pub caveat: Option<String>,
 }
 
 impl Analysis {
     /// Why there is no target, for standard error: what was searched, and what to do.
     pub fn no_target_message(&self) -> String {
+        let mut m = self.no_target();
+        if let Some(c) = &self.caveat {
+            m.push_str("; ");
+            m.push_str(c);
+        }
+        m
+    }
+
+    fn no_target(&self) -> String {
         let openai = crate::rules::paths::OPENAI_ROLE;
         if self.roles.is_empty() {
             return format!(

@@ -103,6 +103,7 @@ pub fn analyze(all: &[Resource], label: &str, opts: &Options) -> Result<Analysis
         roles: names.iter().map(|n| n.to_string()).collect(),
         role_type: "aws_iam_role",
         role_flag: "--role ADDRESS",
+        caveat: None,
     })
 }
 
