@@ -116,13 +116,15 @@ pub struct Cache {
 
 /// LookupEvents answers at most two requests a second per account and Region, and throttles
 /// the rest ([API reference](https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html)):
-/// every page waits for its Region's next turn, half a second after the one before, so that
+/// every page waits for its Region's next turn, 550 ms after the one before, so that
 /// lookups in flight together (several targets, several Regions) are not throttled.
 #[derive(Default)]
 struct Pacer(std::sync::Mutex<HashMap<String, tokio::time::Instant>>);
 
-/// The interval between two LookupEvents requests in one Region.
-pub const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
+/// The interval between two LookupEvents requests in one Region: the quota's half second and
+/// a margin, since a request leaves a little after its turn and the SDK's retries of a
+/// throttled one take no turn of their own.
+pub const LOOKUP_INTERVAL: Duration = Duration::from_millis(550);
 
 impl Pacer {
     async fn turn(&self, region: &str) {

@@ -153,7 +153,11 @@ fn ids<'a>(rows: &'a [J], matches: &[Option<LocalMatch>], word: &str) -> Vec<&'a
     rows.iter()
         .zip(matches)
         .filter(|(_, m)| m.as_ref().is_some_and(|m| m.word() == word))
-        .map(|(k, _)| k.get("id").and_then(J::as_str).unwrap_or_default())
+        .map(|(k, _)| {
+            k.get("id")
+                .and_then(J::as_str)
+                .unwrap_or("(a key without an id)")
+        })
         .collect()
 }
 
@@ -193,9 +197,8 @@ fn local_summary(
 
 /// A field of a key: at the top, or under its provider's object (`aws`).
 fn field<'a>(k: &'a J, name: &str) -> Option<&'a str> {
-    k.get(name)
-        .or_else(|| k.get("aws").and_then(|a| a.get(name)))
-        .and_then(J::as_str)
+    let text = |v: Option<&'a J>| v.and_then(J::as_str).filter(|s| !s.trim().is_empty());
+    text(k.get(name)).or_else(|| text(k.get("aws").and_then(|a| a.get(name))))
 }
 
 fn created(k: &J) -> String {
@@ -454,6 +457,13 @@ mod tests {
             Some(LocalMatch::Other(vec!["kms_arn"]))
         );
         // A field OpenAI does not show leaves it undecided, unless another differs.
+        // A null or empty field is not shown, and the provider's object is read past it.
+        let nested =
+            json!({"kms_arn": null, "role_arn": "", "aws": {"kms_arn": "K", "role_arn": "R"}});
+        assert_eq!(
+            compare(&nested, &reg(Some("K"), Some("R"))),
+            Some(LocalMatch::This)
+        );
         let bare = json!({"type": "aws"});
         assert_eq!(
             compare(&bare, &reg(Some("K"), None)),

@@ -469,6 +469,12 @@ fn apply_transform(t: &Template, name: &str, line: u32, target: &mut Target) {
                 &mut target.inputs,
                 &format!("Transform {name} ({at}) {what}: CloudFormation applies it only at deployment"),
             );
+            // Nor are the registration values read from the template, or the trust policy's
+            // ExternalId, what is deployed: only flags, the environment or the config give them.
+            target.inputs.registration.kms_arn = None;
+            target.inputs.registration.role_arn = None;
+            target.trust_external_ids.clear();
+            target.assumed.retain(|a| !a.contains(" is symbolic: "));
             target.assumed.push(format!(
                 "Transform {name} may rewrite any resource at deployment, so every part read from this template is open; check the processed template instead: `aws cloudformation get-template --stack-name STACK --change-set-name CHANGE_SET --template-stage Processed --query TemplateBody > processed.json`, then `ekm-check lint --cloudformation processed.json`"
             ));
@@ -1307,6 +1313,10 @@ mod tests {
             );
             // What the template does not give stays as it was (not collected, not open).
             assert!(matches!(t.inputs.organization, Part::Absent(_)));
+            // No registration value or ExternalId is taken from what the macro may rewrite.
+            assert_eq!(t.inputs.registration.kms_arn, None);
+            assert_eq!(t.inputs.registration.role_arn, None);
+            assert!(t.trust_external_ids.is_empty());
         }
 
         // Without a role that trusts OpenAI, the message names the macro that may add one.

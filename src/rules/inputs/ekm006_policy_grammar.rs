@@ -18,6 +18,14 @@ pub static META: RuleMeta = RuleMeta {
 pub fn check(cx: &Cx<'_>) -> Outcome {
     let docs = cx.inputs.documents();
     if docs.is_empty() {
+        // As EKM004: documents that exist but could not be read leave the grammar undecided.
+        let unreadable = crate::rules::support_inputs::unreadable_documents(cx);
+        if !unreadable.is_empty() {
+            return Outcome::unknown(format!(
+                "no policy document could be read: {}",
+                unreadable.join("; ")
+            ));
+        }
         return Outcome::skipped("no policy documents were given");
     }
     let mut items: Vec<String> = Vec::new();
