@@ -445,17 +445,28 @@ fn apply_transform(t: &Template, name: &str, line: u32, target: &mut Target) {
             let mut note = format!(
                 "Transform {LANGUAGE_EXTENSIONS} ({at}): Fn::ToJsonString and Fn::Length are open where they are used"
             );
-            let for_each: Vec<&str> = t
+            let for_each: Vec<(&str, u32)> = t
                 .resources
                 .iter()
                 .filter(|(n, _)| n.starts_with("Fn::ForEach::"))
-                .map(|(n, _)| n.as_str())
+                .map(|(n, r)| (n.as_str(), r.pos.line))
                 .collect();
             if !for_each.is_empty() {
+                let names: Vec<&str> = for_each.iter().map(|(n, _)| *n).collect();
                 note.push_str(&format!(
                     ", and the resources {} generates are not read",
-                    for_each.join(", ")
+                    names.join(", ")
                 ));
+                // What they generate may attach policies to the role (AWS::IAM::Policy,
+                // RolePolicy, ManagedPolicy) or aliases to the key: those parts are open.
+                let (first, line) = for_each[0];
+                let why = format!(
+                    "{first} ({}:{line}) generates resources at deployment, which may attach policies to the role or aliases to the key",
+                    t.path
+                );
+                open_part(&mut target.inputs.inline_policies, &why);
+                open_part(&mut target.inputs.attached_policies, &why);
+                open_part(&mut target.inputs.aliases, &why);
             }
             target.assumed.push(note);
         }
@@ -482,25 +493,27 @@ fn apply_transform(t: &Template, name: &str, line: u32, target: &mut Target) {
     }
 }
 
+/// A part read from the template becomes open (a part not collected stays so).
+fn open_part<T>(p: &mut Part<T>, why: &str) {
+    if !matches!(p, Part::Absent(_)) {
+        *p = Part::Error(why.to_string());
+    }
+}
+
 /// Every part read from the template becomes open (a part not collected stays so).
 fn open_everything(inputs: &mut Inputs, why: &str) {
-    fn open<T>(p: &mut Part<T>, why: &str) {
-        if !matches!(p, Part::Absent(_)) {
-            *p = Part::Error(why.to_string());
-        }
-    }
-    open(&mut inputs.key, why);
-    open(&mut inputs.key_policy, why);
-    open(&mut inputs.rotation, why);
-    open(&mut inputs.aliases, why);
-    open(&mut inputs.grants, why);
-    open(&mut inputs.role, why);
-    open(&mut inputs.trust_policy, why);
-    open(&mut inputs.inline_policies, why);
-    open(&mut inputs.attached_policies, why);
-    open(&mut inputs.boundary, why);
-    open(&mut inputs.role_tags, why);
-    open(&mut inputs.key_tags, why);
+    open_part(&mut inputs.key, why);
+    open_part(&mut inputs.key_policy, why);
+    open_part(&mut inputs.rotation, why);
+    open_part(&mut inputs.aliases, why);
+    open_part(&mut inputs.grants, why);
+    open_part(&mut inputs.role, why);
+    open_part(&mut inputs.trust_policy, why);
+    open_part(&mut inputs.inline_policies, why);
+    open_part(&mut inputs.attached_policies, why);
+    open_part(&mut inputs.boundary, why);
+    open_part(&mut inputs.role_tags, why);
+    open_part(&mut inputs.key_tags, why);
 }
 
 /// Is this resource created (no `Condition`, or one that is not false)?
@@ -1367,6 +1380,14 @@ mod tests {
             "{:?}",
             each.assumed
         );
+        // What it generates may attach policies to the role: those are open, the rest is read.
+        match &each.inputs.inline_policies {
+            Part::Error(e) => assert!(e.starts_with("Fn::ForEach::Topics (t.yaml:"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(each.inputs.attached_policies, Part::Error(_)));
+        assert!(each.inputs.trust_policy.get().is_some());
+        assert!(ext.inputs.inline_policies.get().is_some());
     }
 
     const BOUNDARY: &str = "  B:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      ManagedPolicyName: b\n      PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: 'kms:DescribeKey', Resource: '*'}]}\n";
