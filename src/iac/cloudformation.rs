@@ -384,13 +384,13 @@ pub fn analyze(src: &str, path: &str, opts: &Options) -> Result<Analysis, IacErr
         targets.extend(targets_of(&t, &cx, role));
     }
     let mut caveat = None;
-    for (name, line) in transforms(&t) {
+    for (kind, name, line) in transforms(&t).into_iter().chain(embedded_transforms(&t)) {
         for target in &mut targets {
-            apply_transform(&t, &name, line, target);
+            apply_transform(&t, kind, &name, line, target);
         }
         if name != SAM && name != LANGUAGE_EXTENSIONS {
             caveat = Some(format!(
-                "the template's Transform {name} ({}:{line}) may add or rewrite roles at deployment: lint the processed template (aws cloudformation get-template --template-stage Processed)",
+                "the template's {kind} {name} ({}:{line}) may add or rewrite roles at deployment: lint the processed template (aws cloudformation get-template --template-stage Processed)",
                 t.path
             ));
         }
@@ -407,7 +407,7 @@ pub fn analyze(src: &str, path: &str, opts: &Options) -> Result<Analysis, IacErr
 
 /// The template's own `Transform`s (a name, a list of names, or `{Name, Parameters}` as for
 /// `AWS::Include`), with their lines.
-fn transforms(t: &Template) -> Vec<(String, u32)> {
+fn transforms(t: &Template) -> Vec<(&'static str, String, u32)> {
     let Some(n) = t.root.get("Transform") else {
         return Vec::new();
     };
@@ -415,12 +415,43 @@ fn transforms(t: &Template) -> Vec<(String, u32)> {
         let name = text(n)
             .or_else(|| n.get("Name").and_then(text))
             .unwrap_or_else(|| "(a transform without a name)".to_string());
-        (name, n.pos.line)
+        ("Transform", name, n.pos.line)
     };
     match &n.value {
         Value::Array(items) => items.iter().map(one).collect(),
         _ => vec![one(n)],
     }
+}
+
+/// `Fn::Transform`s the resolver never sees as a value of its own: one among the resources
+/// (`AWS::Include` inserting resources from S3), or one beside other keys of a mapping (the
+/// macro gets the whole mapping). Either may change what the template's role and key are at
+/// deployment, so they count as a template-level macro.
+fn embedded_transforms(t: &Template) -> Vec<(&'static str, String, u32)> {
+    fn walk(n: &Node, top: bool, out: &mut Vec<(&'static str, String, u32)>) {
+        match &n.value {
+            Value::Object(members) => {
+                for m in members {
+                    if m.key == "Fn::Transform" && (top || members.len() > 1) {
+                        let name = m
+                            .value
+                            .get("Name")
+                            .and_then(text)
+                            .unwrap_or_else(|| "(a transform without a name)".to_string());
+                        out.push(("Fn::Transform", name, m.key_pos.line));
+                    }
+                    walk(&m.value, false, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, false, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(res) = t.root.get("Resources") {
+        walk(res, true, &mut out);
+    }
+    out
 }
 
 /// AWS's SAM transform: it expands `AWS::Serverless::*` resources (and `Globals`, which apply
@@ -435,7 +466,7 @@ const LANGUAGE_EXTENSIONS: &str = "AWS::LanguageExtensions";
 /// from S3) runs only at deployment and may rewrite anything: every part read from the
 /// template is open, so the rules are `unknown`, and the message says how to check what
 /// CloudFormation will deploy instead.
-fn apply_transform(t: &Template, name: &str, line: u32, target: &mut Target) {
+fn apply_transform(t: &Template, kind: &str, name: &str, line: u32, target: &mut Target) {
     let at = format!("{}:{line}", t.path);
     match name {
         SAM => target.assumed.push(format!(
@@ -478,7 +509,7 @@ fn apply_transform(t: &Template, name: &str, line: u32, target: &mut Target) {
             };
             open_everything(
                 &mut target.inputs,
-                &format!("Transform {name} ({at}) {what}: CloudFormation applies it only at deployment"),
+                &format!("{kind} {name} ({at}) {what}: CloudFormation applies it only at deployment"),
             );
             // Nor are the registration values read from the template, or the trust policy's
             // ExternalId, what is deployed: only flags, the environment or the config give them.
@@ -487,7 +518,7 @@ fn apply_transform(t: &Template, name: &str, line: u32, target: &mut Target) {
             target.trust_external_ids.clear();
             target.assumed.retain(|a| !a.contains(" is symbolic: "));
             target.assumed.push(format!(
-                "Transform {name} may rewrite any resource at deployment, so every part read from this template is open; check the processed template instead: `aws cloudformation get-template --stack-name STACK --change-set-name CHANGE_SET --template-stage Processed --query TemplateBody > processed.json`, then `ekm-check lint --cloudformation processed.json`"
+                "{kind} {name} may rewrite any resource at deployment, so every part read from this template is open; check the processed template instead: `aws cloudformation get-template --stack-name STACK --change-set-name CHANGE_SET --template-stage Processed --query TemplateBody > processed.json`, then `ekm-check lint --cloudformation processed.json`"
             ));
         }
     }
@@ -1331,6 +1362,36 @@ mod tests {
             assert_eq!(t.inputs.registration.role_arn, None);
             assert!(t.trust_external_ids.is_empty());
         }
+
+        // An Fn::Transform among the resources, or beside other keys, counts as a macro; one
+        // that is a value of its own is left to the resolver (open where it is read).
+        for (src, line) in [
+            (
+                "  Fn::Transform: {Name: AWS::Include, Parameters: {Location: 's3://b/x.yaml'}}\n",
+                16,
+            ),
+            (
+                "  Q:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: q\n      Fn::Transform: {Name: Tagger}\n",
+                20,
+            ),
+        ] {
+            let t = target(&template("", src), "prod");
+            match &t.inputs.trust_policy {
+                Part::Error(e) => assert!(
+                    e.starts_with("Fn::Transform ") && e.contains(&format!("(t.yaml:{line})")),
+                    "{e}"
+                ),
+                other => panic!("{src}: {other:?}"),
+            }
+        }
+        let alone = target(
+            &template(
+                "",
+                "  Q:\n    Type: AWS::SNS::Topic\n    Properties:\n      Fn::Transform: {Name: Tagger}\n",
+            ),
+            "prod",
+        );
+        assert!(alone.inputs.trust_policy.get().is_some());
 
         // Without a role that trusts OpenAI, the message names the macro that may add one.
         let none = analyze(
