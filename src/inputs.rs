@@ -29,6 +29,17 @@ impl Registration {
             external_id: self.external_id.or_else(|| other.external_id.clone()),
         }
     }
+
+    /// `(field, value)` for each known value, as [`Origins::iter`] gives their origins.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("kms_arn", &self.kms_arn),
+            ("role_arn", &self.role_arn),
+            ("external_id", &self.external_id),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    }
 }
 
 /// Where each registration value came from: `flag --kms-arn`, `environment EKM_KMS_ARN`,

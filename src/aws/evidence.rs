@@ -274,18 +274,12 @@ pub async fn read(
     // The lookups run together (each page in its Region's turn); their results are taken in
     // the plan's order, so that the part and the first error named do not depend on timing.
     let planned = plan(role_arn, key_arn);
-    let read = join_all(planned.iter().map(|(region, resource, names)| {
-        cached(
-            cache,
-            cfg,
-            region,
-            resource,
-            (w.since, w.until),
-            w.max_events,
-            names,
-        )
-    }))
-    .await;
+    let all = |window: (i64, i64)| {
+        join_all(planned.iter().map(move |(region, resource, names)| {
+            cached(cache, cfg, region, resource, window, w.max_events, names)
+        }))
+    };
+    let read = all((w.since, w.until)).await;
     for ((region, resource, _), l) in planned.iter().zip(read) {
         let l = l?;
         complete &= l.complete;
@@ -311,18 +305,7 @@ pub async fn read(
     // No success in the window: OpenAI's last one before it, as far back as the history goes.
     let oldest = w.until - HISTORY_DAYS * 86400;
     if !succeeded && w.since > oldest {
-        let read = join_all(planned.iter().map(|(region, resource, names)| {
-            cached(
-                cache,
-                cfg,
-                region,
-                resource,
-                (oldest, w.since),
-                w.max_events,
-                names,
-            )
-        }))
-        .await;
+        let read = all((oldest, w.since)).await;
         let before: Vec<J> = read.into_iter().flatten().flat_map(|l| l.events).collect();
         let last = support::calls_in(&before, role_arn, &keys)
             .into_iter()

@@ -109,14 +109,7 @@ impl LocalMatch {
 
 /// The registration fields this setup gives, with their values.
 fn given(local: &Registration) -> Vec<(&'static str, &str)> {
-    [
-        ("kms_arn", local.kms_arn.as_deref()),
-        ("role_arn", local.role_arn.as_deref()),
-        ("external_id", local.external_id.as_deref()),
-    ]
-    .into_iter()
-    .filter_map(|(n, v)| v.map(|v| (n, v.trim())))
-    .collect()
+    local.iter().map(|(n, v)| (n, v.trim())).collect()
 }
 
 /// Compare key `k` (OpenAI's object) with this setup's registration; `None` when the setup
@@ -162,22 +155,10 @@ fn ids<'a>(rows: &'a [J], matches: &[Option<LocalMatch>], word: &str) -> Vec<&'a
 }
 
 /// The last line about this setup: registered as which key, perhaps, or not at all.
-fn local_summary(
-    rows: &[J],
-    matches: &[Option<LocalMatch>],
-    local: &Registration,
-    origins: &Origins,
-) -> String {
-    let from: Vec<String> = given(local)
+fn local_summary(rows: &[J], matches: &[Option<LocalMatch>], origins: &Origins) -> String {
+    let from: Vec<String> = origins
         .iter()
-        .map(|(name, _)| {
-            let o = match *name {
-                "kms_arn" => origins.kms_arn.as_deref(),
-                "role_arn" => origins.role_arn.as_deref(),
-                _ => origins.external_id.as_deref(),
-            };
-            format!("{name} from {}", o.unwrap_or("?"))
-        })
+        .map(|(name, o)| format!("{name} from {o}"))
         .collect();
     let setup = format!("this setup ({})", from.join(", "));
     let (this, unknown) = (ids(rows, matches, "this"), ids(rows, matches, "unknown"));
@@ -327,7 +308,7 @@ pub fn run(a: &ExternalKeysArgs, out: &mut dyn Write) -> Result<u8> {
                     "origins": origins,
                     "registered_as": ids(&rows, &matches, "this"),
                     "undecided": ids(&rows, &matches, "unknown"),
-                    "summary": local_summary(&rows, &matches, &local, &origins),
+                    "summary": local_summary(&rows, &matches, &origins),
                 });
             }
             writeln!(
@@ -339,7 +320,7 @@ pub fn run(a: &ExternalKeysArgs, out: &mut dyn Write) -> Result<u8> {
         KeysFormat::Table => {
             write_table(out, &rows, &matches, a.no_validate, failed)?;
             if !given(&local).is_empty() {
-                writeln!(out, "{}", local_summary(&rows, &matches, &local, &origins))?;
+                writeln!(out, "{}", local_summary(&rows, &matches, &origins))?;
             }
         }
     }

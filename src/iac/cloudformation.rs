@@ -411,16 +411,18 @@ fn transforms(t: &Template) -> Vec<(&'static str, String, u32)> {
     let Some(n) = t.root.get("Transform") else {
         return Vec::new();
     };
-    let one = |n: &Node| {
-        let name = text(n)
-            .or_else(|| n.get("Name").and_then(text))
-            .unwrap_or_else(|| "(a transform without a name)".to_string());
-        ("Transform", name, n.pos.line)
-    };
+    let one = |n: &Node| ("Transform", transform_name(n), n.pos.line);
     match &n.value {
         Value::Array(items) => items.iter().map(one).collect(),
         _ => vec![one(n)],
     }
+}
+
+/// A transform's name: the name itself, or the `Name` of `{Name, Parameters}`.
+fn transform_name(n: &Node) -> String {
+    text(n)
+        .or_else(|| n.get("Name").and_then(text))
+        .unwrap_or_else(|| "(a transform without a name)".to_string())
 }
 
 /// `Fn::Transform`s the resolver never sees as a value of its own: one among the resources
@@ -433,12 +435,7 @@ fn embedded_transforms(t: &Template) -> Vec<(&'static str, String, u32)> {
             Value::Object(members) => {
                 for m in members {
                     if m.key == "Fn::Transform" && (top || members.len() > 1) {
-                        let name = m
-                            .value
-                            .get("Name")
-                            .and_then(text)
-                            .unwrap_or_else(|| "(a transform without a name)".to_string());
-                        out.push(("Fn::Transform", name, m.key_pos.line));
+                        out.push(("Fn::Transform", transform_name(&m.value), m.key_pos.line));
                     }
                     walk(&m.value, false, out);
                 }
@@ -513,10 +510,13 @@ fn apply_transform(t: &Template, kind: &str, name: &str, line: u32, target: &mut
             );
             // Nor are the registration values read from the template, or the trust policy's
             // ExternalId, what is deployed: only flags, the environment or the config give them.
-            target.inputs.registration.kms_arn = None;
+            let arn = target.inputs.registration.kms_arn.take();
+            if let (Some(key), Some(arn)) = (&target.key, arn) {
+                let note = symbolic_note(key, &arn);
+                target.assumed.retain(|a| *a != note);
+            }
             target.inputs.registration.role_arn = None;
             target.trust_external_ids.clear();
-            target.assumed.retain(|a| !a.contains(" is symbolic: "));
             target.assumed.push(format!(
                 "{kind} {name} may rewrite any resource at deployment, so every part read from this template is open; check the processed template instead: `aws cloudformation get-template --stack-name STACK --change-set-name CHANGE_SET --template-stage Processed --query TemplateBody > processed.json`, then `ekm-check lint --cloudformation processed.json`"
             ));
@@ -1197,6 +1197,13 @@ fn tags(t: &Template, cx: &Resolver<'_>, name: &str) -> Part<Vec<(String, String
     }
 }
 
+/// What `assumed` says of a key's ARN built from the template.
+fn symbolic_note(key: &str, arn: &str) -> String {
+    format!(
+        "{key}'s ARN {arn} is symbolic: AWS assigns the key id at creation (register the real ARN)"
+    )
+}
+
 /// The key's metadata (as DescribeKey would return it after creation), policy, rotation,
 /// aliases and tags.
 fn key_parts(
@@ -1210,9 +1217,7 @@ fn key_parts(
     let arn = t.key_arn(cx, key, kpos);
     match &arn {
         Ok(a) => {
-            assumed.push(format!(
-                "{key}'s ARN {a} is symbolic: AWS assigns the key id at creation (register the real ARN)"
-            ));
+            assumed.push(symbolic_note(key, a));
             inputs.registration.kms_arn = Some(a.clone());
         }
         Err(e) => assumed.push(format!("{}: {} ({}:{})", key, e.reason, t.path, e.line)),
